@@ -1,0 +1,40 @@
+/** The CLI's way to an index: the cache when it is current, else index (and save when --cache is given). */
+import * as path from 'node:path';
+import { cacheFileFor, loadIndex, saveIndex } from '../index/cache';
+import { indexTree, type IndexResult } from '../index/indexTree';
+import type { KernelIndex } from '../index/kernelIndex';
+
+export interface CliIndexOptions {
+  tree: string;
+  cacheDir?: string;
+  workers?: number;
+  progress?: NodeJS.WritableStream;
+  log?: (line: string) => void;
+}
+
+export interface CliIndex { index: KernelIndex; fromCache: boolean; result?: IndexResult; ms: number }
+
+export async function openIndex(o: CliIndexOptions): Promise<CliIndex> {
+  const t0 = Date.now();
+  const root = path.resolve(o.tree);
+  const log = o.log ?? (() => {});
+  let previous: KernelIndex | undefined;
+  if (o.cacheDir) {
+    const loaded = await loadIndex(cacheFileFor(o.cacheDir, root), root);
+    if (loaded.index) previous = loaded.index;
+    else log(`cache: ${loaded.reason}`);
+  }
+  let lastPct = -1;
+  const result = await indexTree(root, {
+    previous,
+    workers: o.workers,
+    log,
+    onProgress: o.progress ? (done, total) => {
+      const pct = Math.floor((done * 100) / total);
+      if (pct !== lastPct) { lastPct = pct; o.progress!.write(`\rindexing ${done}/${total} files (${pct}%)`); }
+      if (done === total) o.progress!.write('\n');
+    } : undefined,
+  });
+  if (o.cacheDir && (result.parsed > 0 || result.removed > 0 || !previous)) await saveIndex(result.index, cacheFileFor(o.cacheDir, root));
+  return { index: result.index, fromCache: !!previous && result.parsed === 0, result, ms: Date.now() - t0 };
+}

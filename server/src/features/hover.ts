@@ -1,0 +1,75 @@
+/**
+ * Hover text for a symbol. Layout, top to bottom: a headline slot (the stability verdict goes
+ * there), the signature, where it is defined and its qualifiers, then ops memberships with links.
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { KernelIndex } from '../index/kernelIndex';
+import type { OpsAssignment } from '../index/model';
+import { explain, type Explanation } from './explain';
+import type { SymbolAt } from './symbolAt';
+
+/** Extra lines placed above the signature; later features (stability verdicts) provide them. */
+export type HeadlineProvider = (e: Explanation) => string | undefined;
+
+const MAX_LISTED = 12;
+
+export function hoverMarkdown(index: KernelIndex, sym: SymbolAt, headline?: HeadlineProvider): string | undefined {
+  const defs = explain(index, sym.name);
+  if (defs.length > 0 && sym.role !== 'field') return functionHover(index, defs, headline);
+  if (sym.role === 'field') return fieldHover(index, sym);
+  const instance = index.opsInstance(sym.name);
+  if (instance.length > 0) return instanceHover(index, sym.name, instance);
+  const tp = sym.name.startsWith('trace_') ? index.tracepoint(sym.name.slice(6).replace(/_(rcuidle|enabled)$/, '')) : index.tracepoint(sym.name);
+  if (tp.length > 0) {
+    const t = tp[0];
+    return `**tracepoint ${t.system ? t.system + ':' : ''}${t.name}** (${t.kind}${t.eventClass ? ` of class ${t.eventClass}` : ''})\n\n${link(index, t.file, t.pos.line + 1)}`;
+  }
+  return undefined;
+}
+
+function functionHover(index: KernelIndex, defs: Explanation[], headline?: HeadlineProvider): string {
+  const e = defs[0];
+  const out: string[] = [];
+  const head = headline?.(e);
+  if (head) out.push(head, '');
+  out.push('```c', e.signature, '```');
+  const facts: string[] = [link(index, e.file, e.line)];
+  if (e.qualifiers.length > 0) facts.push(e.qualifiers.map((q) => `\`${q}\``).join(' '));
+  if (e.exported) facts.push(`exported (${e.exported})`);
+  facts.push(`${e.callers} direct call site${e.callers === 1 ? '' : 's'}`);
+  out.push(facts.join(' · '));
+  if (e.query) out.push('', `_${e.query}_ resolves to this definition.`);
+  if (e.syscall) out.push('', `**syscall** \`${e.syscall.name}\` (${e.syscall.compat ? 'compat, ' : ''}${e.syscall.nargs} args): ${e.syscall.symbols.map((s) => `\`${s}\``).join(', ')}`);
+  if (e.ops.length > 0) {
+    out.push('', `**Ops registrations** (${e.ops.length}):`);
+    for (const o of e.ops.slice(0, MAX_LISTED)) out.push(`- \`${o.instance}.${o.field}\`${o.struct ? ` (struct ${o.struct})` : ''} — ${link(index, o.file, o.line)}`);
+    if (e.ops.length > MAX_LISTED) out.push(`- … ${e.ops.length - MAX_LISTED} more`);
+  }
+  if (e.tracepoints.length > 0) out.push('', `**Tracepoints fired here:** ${e.tracepoints.map((t) => `\`${t}\``).join(', ')}`);
+  if (defs.length > 1) out.push('', `${defs.length - 1} other definition${defs.length > 2 ? 's' : ''}: ${defs.slice(1, 6).map((d) => link(index, d.file, d.line)).join(', ')}${defs.length > 6 ? ', …' : ''}`);
+  return out.join('\n');
+}
+
+function fieldHover(index: KernelIndex, sym: SymbolAt): string | undefined {
+  const impls = index.implementationsOf(sym.name);
+  if (impls.length === 0) return undefined;
+  const structs = [...new Set(impls.map((o) => o.struct).filter(Boolean))];
+  const out = [`**field \`${sym.name}\`** — ${impls.length} implementation${impls.length === 1 ? '' : 's'} registered${structs.length ? ` in struct ${structs.slice(0, 4).join(', ')}${structs.length > 4 ? ', …' : ''}` : ''}`, ''];
+  for (const o of impls.slice(0, MAX_LISTED)) out.push(`- \`${o.fn}\` via \`${o.instance}\` — ${link(index, o.file, o.pos.line + 1)}`);
+  if (impls.length > MAX_LISTED) out.push(`- … ${impls.length - MAX_LISTED} more (Go to Definition lists all)`);
+  return out.join('\n');
+}
+
+function instanceHover(index: KernelIndex, name: string, members: OpsAssignment[]): string {
+  const o = members[0];
+  const out = [`**${o.struct ? `struct ${o.struct} ` : ''}${name}** — ${link(index, o.file, o.instancePos.line + 1)}`, ''];
+  for (const m of members.slice(0, MAX_LISTED * 2)) out.push(`- \`.${m.field}\` = \`${m.fn}\``);
+  if (members.length > MAX_LISTED * 2) out.push(`- … ${members.length - MAX_LISTED * 2} more`);
+  return out.join('\n');
+}
+
+function link(index: KernelIndex, file: string, line: number): string {
+  const uri = pathToFileURL(path.join(index.root, file)).toString();
+  return `[${file}:${line}](${uri}#L${line})`;
+}

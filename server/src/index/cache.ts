@@ -1,0 +1,74 @@
+/**
+ * Saves and reloads the index, so the next start skips parsing for unchanged files.
+ *
+ * One file per tree: a fixed header (magic, format version, payload length and a checksum), a JSON
+ * description, then the payload in V8's serialisation format, which keeps the typed call arrays as
+ * they are. Anything unexpected (another format version, a truncated or corrupt file) makes `load`
+ * return undefined with the reason logged; the caller then indexes from scratch.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { KernelIndex, type StoredFile } from './kernelIndex';
+
+const MAGIC = 'KPNIDX\n\0';
+/** Bump whenever extraction or the stored shape changes: old caches are then discarded. */
+export const CACHE_FORMAT = 3;
+const HEADER_BYTES = 8 + 4 + 8 + 32 + 4;
+
+interface Payload { names: readonly string[]; files: StoredFile[] }
+interface Description { root: string; kernelVersion?: string; savedAt: string; files: number }
+
+export function cacheFileFor(cacheDir: string, root: string): string {
+  const key = createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16);
+  return path.join(cacheDir, `index-${key}.kpn`);
+}
+
+export async function saveIndex(index: KernelIndex, file: string): Promise<number> {
+  const snap = index.snapshot();
+  const payload = serialize({ names: snap.names, files: [...snap.files] } satisfies Payload);
+  const desc: Description = { root: path.resolve(index.root), kernelVersion: index.kernelVersion, savedAt: new Date().toISOString(), files: index.fileList().length };
+  const descBuf = Buffer.from(JSON.stringify(desc));
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.write(MAGIC, 0, 'latin1');
+  header.writeUInt32LE(CACHE_FORMAT, 8);
+  header.writeBigUInt64LE(BigInt(payload.length), 12);
+  createHash('sha256').update(payload).digest().copy(header, 20);
+  header.writeUInt32LE(descBuf.length, 52);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  // Write then rename, so a crash mid-write never leaves a half file under the real name.
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, Buffer.concat([header, descBuf, payload]));
+  await fs.rename(tmp, file);
+  return HEADER_BYTES + descBuf.length + payload.length;
+}
+
+export type LoadResult = { index: KernelIndex } | { index?: undefined; reason: string };
+
+export async function loadIndex(file: string, root: string): Promise<LoadResult> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(file);
+  } catch (e) {
+    return { reason: `no cache (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+  }
+  if (buf.length < HEADER_BYTES || buf.toString('latin1', 0, 8) !== MAGIC) return { reason: 'not an index cache file' };
+  const format = buf.readUInt32LE(8);
+  if (format !== CACHE_FORMAT) return { reason: `cache format ${format}, this version reads ${CACHE_FORMAT}` };
+  const payloadLen = Number(buf.readBigUInt64LE(12));
+  const descLen = buf.readUInt32LE(52);
+  if (HEADER_BYTES + descLen + payloadLen !== buf.length) return { reason: 'cache file truncated or padded' };
+  const payload = buf.subarray(HEADER_BYTES + descLen);
+  if (!createHash('sha256').update(payload).digest().equals(buf.subarray(20, 52))) return { reason: 'cache checksum mismatch (corrupt)' };
+  try {
+    const desc = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + descLen)) as Description;
+    if (desc.root !== path.resolve(root)) return { reason: `cache is for ${desc.root}` };
+    const data = deserialize(payload) as Payload;
+    const index = new KernelIndex(root, desc.kernelVersion);
+    index.restore(data.names, data.files);
+    return { index };
+  } catch (e) {
+    return { reason: `cache unreadable: ${(e as Error).message}` };
+  }
+}

@@ -1,0 +1,578 @@
+/**
+ * Extracts the facts of one C file from its tree-sitter parse.
+ *
+ * The text is parsed after `maskAttributes`, so node offsets are offsets in the original text;
+ * everything shown to users (signatures, qualifiers) is sliced from the original.
+ * Kernel files are full of constructs the grammar mis-reads (a third have ERROR nodes), so every
+ * step tolerates odd shapes: it skips what it cannot read instead of guessing.
+ */
+import Parser = require('tree-sitter');
+import type { SyntaxNode } from 'tree-sitter';
+import { maskAttributes, MASKED_MACROS } from './mask';
+import { syscallSymbols } from './syscalls';
+import type {
+  CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType,
+  Param, Position, Qualifier, TracepointCall, TracepointDef, TracepointKind,
+} from './model';
+import { emptyFacts, QUALIFIERS } from './model';
+
+const QUALIFIER_SET = new Set<string>(QUALIFIERS);
+/** Spellings that mean the same qualifier. */
+const QUALIFIER_ALIASES: Record<string, Qualifier> = {
+  __inline: 'inline', __inline__: 'inline', noinline_for_stack: 'noinline', __noinline_for_stack: 'noinline',
+  __noinline: 'noinline',
+};
+const SYSCALL_MACRO = /^(COMPAT_)?SYSCALL_DEFINE([0-6])$/;
+const ALL_CAPS = /^[A-Z0-9_]+$/;
+const NOT_FUNCTIONS = new Set(['NULL', 'true', 'false', 'THIS_MODULE']);
+
+interface Ctx {
+  file: string;
+  text: string;
+  facts: FileFacts;
+  /** Function ranges in source order, for mapping a call site to its caller. */
+  fnRanges: { start: number; end: number; name: string }[];
+}
+
+/** The facts plain text scans find: exports, tracepoint definitions, instance macros. */
+export function scanFacts(file: string, text: string, size: number, mtimeMs: number): FileFacts {
+  const facts = emptyFacts(file, size, mtimeMs);
+  const lines = new LineTable(text);
+  scanExports(text, facts, lines);
+  scanTracepointDefs(text, facts, lines);
+  scanInstanceMacros(text, facts);
+  return facts;
+}
+
+export function extractFacts(parser: Parser, file: string, text: string, size: number, mtimeMs: number): FileFacts {
+  const facts = scanFacts(file, text, size, mtimeMs);
+  const masked = maskAttributes(text);
+  const tree = parser.parse(masked, undefined, { bufferSize: Math.max(masked.length + 1, 32 * 1024) });
+  const root = tree.rootNode;
+  facts.hasError = root.hasError;
+  const ctx: Ctx = { file, text, facts, fnRanges: [] };
+  visitTop(ctx, root);
+  extractCalls(ctx, root);
+
+  const exported = new Map(facts.exports.map((e) => [e.name, e.kind]));
+  for (const fn of facts.functions) {
+    const kind = exported.get(fn.name);
+    if (kind) fn.exported = kind;
+  }
+  return facts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top level: functions, syscalls, ops initialisers, struct types.
+
+const CONTAINERS = new Set([
+  'translation_unit', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
+  'ERROR', 'linkage_specification', 'declaration_list',
+]);
+
+function visitTop(ctx: Ctx, node: SyntaxNode): void {
+  const n = node.namedChildCount;
+  for (let i = 0; i < n; i++) {
+    const c = node.namedChild(i)!;
+    switch (c.type) {
+      case 'function_definition':
+        functionDefinition(ctx, c);
+        break;
+      case 'declaration':
+        declaration(ctx, c);
+        break;
+      case 'expression_statement': {
+        const next = node.namedChild(i + 1);
+        if (next && next.type === 'compound_statement' && syscallStatement(ctx, c, next)) i++;
+        break;
+      }
+      case 'struct_specifier':
+        structType(ctx, c);
+        break;
+      case 'type_definition': {
+        const t = c.childForFieldName('type');
+        if (t && t.type === 'struct_specifier') structType(ctx, t);
+        break;
+      }
+      default:
+        if (CONTAINERS.has(c.type)) visitTop(ctx, c);
+    }
+  }
+}
+
+function functionDefinition(ctx: Ctx, node: SyntaxNode): void {
+  const body = node.childForFieldName('body');
+  const typeNode = node.childForFieldName('type');
+  if (!body) return;
+  if (typeNode && SYSCALL_MACRO.test(typeNode.text)) {
+    const decl = node.childForFieldName('declarator');
+    if (decl) syscallDefinition(ctx, node, typeNode.text, decl.text.replace(/^\(|\)$/g, ''), node.startIndex, body);
+    return;
+  }
+  const fnDecl = findFunctionDeclarator(node.childForFieldName('declarator'));
+  if (!fnDecl) return;
+  const nameNode = innermostIdentifier(fnDecl.childForFieldName('declarator'));
+  if (!nameNode || nameNode.type !== 'identifier') return;
+  const name = nameNode.text;
+  // A masked-out macro or a keyword leaking through as a name means the parse went wrong.
+  if (MASKED_MACROS.has(name) || name === 'void') return;
+
+  const start = node.startIndex;
+  const prefix = ctx.text.slice(start, nameNode.startIndex);
+  const qualifiers = readQualifiers(prefix);
+  const params = readParams(ctx.text, fnDecl.childForFieldName('parameters'));
+  const fn: FunctionDef = {
+    name,
+    file: ctx.file,
+    span: span(node),
+    nameSpan: span(nameNode),
+    signature: fold(ctx.text.slice(start, body.startIndex)),
+    returnType: returnTypeOf(prefix),
+    params,
+    qualifiers,
+  };
+  ctx.facts.functions.push(fn);
+  ctx.fnRanges.push({ start, end: node.endIndex, name });
+}
+
+/** `SYSCALL_DEFINE3(connect, int, fd, …)` parsed as a call statement followed by a block. */
+function syscallStatement(ctx: Ctx, stmt: SyntaxNode, body: SyntaxNode): boolean {
+  const call = stmt.namedChild(0);
+  if (!call || call.type !== 'call_expression') return false;
+  const macro = call.childForFieldName('function');
+  const args = call.childForFieldName('arguments');
+  if (!macro || !args || !SYSCALL_MACRO.test(macro.text)) return false;
+  const inner = ctx.text.slice(args.startIndex + 1, args.endIndex - 1);
+  syscallDefinition(ctx, stmt, macro.text, inner, stmt.startIndex, body);
+  return true;
+}
+
+function syscallDefinition(ctx: Ctx, head: SyntaxNode, macro: string, argText: string, start: number, body: SyntaxNode): void {
+  const m = SYSCALL_MACRO.exec(macro)!;
+  const compat = m[1] !== undefined;
+  const nargs = Number(m[2]);
+  const parts = splitTopLevel(argText);
+  const sysName = parts[0]?.trim();
+  if (!sysName || !/^\w+$/.test(sysName)) return;
+  const params: Param[] = [];
+  for (let k = 1; k + 1 < parts.length; k += 2) params.push({ type: fold(parts[k]), name: parts[k + 1].trim() });
+  const name = (compat ? 'compat_sys_' : 'sys_') + sysName;
+  const nameStart = ctx.text.indexOf(sysName, head.startIndex + macro.length);
+  const namePos = positionAt(ctx.text, head, nameStart);
+  ctx.facts.functions.push({
+    name,
+    file: ctx.file,
+    span: { start: pos(head.startPosition), end: pos(body.endPosition) },
+    nameSpan: { start: namePos, end: { line: namePos.line, col: namePos.col + sysName.length } },
+    signature: fold(ctx.text.slice(start, body.startIndex)),
+    returnType: 'long',
+    params,
+    qualifiers: [],
+    syscall: { name: sysName, nargs, compat, symbols: syscallSymbols(sysName, nargs, compat) },
+  });
+  ctx.fnRanges.push({ start, end: body.endIndex, name });
+}
+
+/** Position of an offset known to lie on the node's first lines, without a full line table. */
+function positionAt(text: string, anchor: SyntaxNode, offset: number): Position {
+  let line = anchor.startPosition.row;
+  let lineStart = anchor.startIndex - anchor.startPosition.column;
+  for (let k = anchor.startIndex; k < offset; k++) {
+    if (text.charCodeAt(k) === 10) { line++; lineStart = k + 1; }
+  }
+  return { line, col: offset - lineStart };
+}
+
+function findFunctionDeclarator(node: SyntaxNode | null): SyntaxNode | null {
+  let cur = node;
+  while (cur) {
+    if (cur.type === 'function_declarator') {
+      // `int (*get_handler(int))(void)` nests one function_declarator in another: the inner one names it.
+      const inner = findFunctionDeclarator(cur.childForFieldName('declarator'));
+      return inner ?? cur;
+    }
+    cur = cur.childForFieldName('declarator') ?? (cur.type === 'parenthesized_declarator' ? cur.namedChild(0) : null);
+  }
+  return null;
+}
+
+function innermostIdentifier(node: SyntaxNode | null): SyntaxNode | null {
+  let cur = node;
+  while (cur) {
+    if (cur.type === 'identifier' || cur.type === 'field_identifier' || cur.type === 'type_identifier') return cur;
+    cur = cur.childForFieldName('declarator') ?? cur.namedChild(0);
+  }
+  return null;
+}
+
+function readQualifiers(prefix: string): Qualifier[] {
+  const out: Qualifier[] = [];
+  for (const tok of prefix.match(/[A-Za-z_]\w*/g) ?? []) {
+    const q = QUALIFIER_SET.has(tok) ? (tok as Qualifier) : QUALIFIER_ALIASES[tok];
+    if (q && !out.includes(q)) out.push(q);
+  }
+  return out;
+}
+
+const NOT_IN_RETURN_TYPE = new Set<string>([...QUALIFIERS, ...Object.keys(QUALIFIER_ALIASES), 'register', 'auto']);
+
+function returnTypeOf(prefix: string): string {
+  const cleaned = prefix
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/[A-Za-z_]\w*(\s*\([^()]*(\([^()]*\))*[^()]*\))?/g, (tok, args: string | undefined) => {
+      const word = args ? tok.slice(0, tok.length - args.length) : tok;
+      return NOT_IN_RETURN_TYPE.has(word) || MASKED_MACROS.has(word) ? ' ' : tok;
+    });
+  return fold(cleaned).replace(/\s+\*/g, ' *').replace(/\*\s+(?=\*)/g, '*');
+}
+
+function readParams(text: string, list: SyntaxNode | null): Param[] {
+  if (!list) return [];
+  const out: Param[] = [];
+  const n = list.namedChildCount;
+  for (let i = 0; i < n; i++) {
+    const p = list.namedChild(i)!;
+    if (p.type === 'variadic_parameter') { out.push({ type: '...', name: '' }); continue; }
+    if (p.type !== 'parameter_declaration') continue;
+    const decl = p.childForFieldName('declarator');
+    const id = decl ? innermostIdentifier(decl) : null;
+    const whole = text.slice(p.startIndex, p.endIndex);
+    if (id && id.type === 'identifier') {
+      const a = id.startIndex - p.startIndex;
+      out.push({ type: fold(whole.slice(0, a) + whole.slice(a + id.text.length)).replace(/\s+\*/g, ' *'), name: id.text });
+    } else {
+      out.push({ type: fold(whole), name: '' });
+    }
+  }
+  if (out.length === 1 && out[0].type === 'void' && out[0].name === '') return [];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declarations: ops-struct instances and their initialisers.
+
+function declaration(ctx: Ctx, node: SyntaxNode): void {
+  const typeNode = node.childForFieldName('type');
+  if (!typeNode) return;
+  let struct = '';
+  let macroInstance: string | undefined;
+  if (typeNode.type === 'struct_specifier') {
+    struct = typeNode.childForFieldName('name')?.text ?? '';
+    if (typeNode.childForFieldName('body')) structType(ctx, typeNode);
+  } else if (typeNode.type === 'type_identifier' && ALL_CAPS.test(typeNode.text)) {
+    // `DEFINE_SCHED_CLASS(fair) = {…}`: the macro is read as a type and its argument as the declarator.
+    macroInstance = typeNode.text;
+  }
+  const n = node.namedChildCount;
+  for (let i = 0; i < n; i++) {
+    const d = node.namedChild(i)!;
+    if (d.type !== 'init_declarator') continue;
+    const value = d.childForFieldName('value');
+    if (!value || value.type !== 'initializer_list') continue;
+    const declarator = d.childForFieldName('declarator');
+    if (!declarator) continue;
+    let instance: string;
+    let isArray = false;
+    if (macroInstance) {
+      if (declarator.type !== 'parenthesized_declarator') continue;
+      instance = `${macroInstance}(${declarator.text.slice(1, -1).trim()})`;
+    } else {
+      const id = innermostIdentifier(declarator);
+      if (!id) continue;
+      instance = id.text;
+      isArray = declarator.type === 'array_declarator';
+    }
+    const instancePos = pos(declarator.startPosition);
+    initializer(ctx, value, instance, struct, isArray ? 'array' : 'struct', '', instancePos);
+  }
+}
+
+/**
+ * Walks an initialiser list. In an array each element is its own instance (`arr[IDX]`);
+ * in a struct nested lists extend the field path (`ops.open`).
+ */
+function initializer(ctx: Ctx, list: SyntaxNode, instance: string, struct: string, kind: 'array' | 'struct', path: string, instancePos: Position): void {
+  const n = list.namedChildCount;
+  let positional = 0;
+  for (let i = 0; i < n; i++) {
+    const item = list.namedChild(i)!;
+    if (item.type === 'comment') continue;
+    let key: string;
+    let value: SyntaxNode | null;
+    if (item.type === 'initializer_pair') {
+      const designators = item.childrenForFieldName('designator');
+      key = designators.map((d) => (d.type === 'field_designator' ? '.' + d.text.replace(/^\.\s*/, '') : `[${d.text.replace(/^\[\s*|\s*\]$/g, '')}]`)).join('');
+      value = item.childForFieldName('value');
+      const last = designators[designators.length - 1];
+      if (last && last.type === 'subscript_designator') {
+        const idx = last.text.replace(/^\[\s*|\s*\]$/g, '');
+        if (/^\d+$/.test(idx)) positional = Number(idx) + 1;
+      }
+    } else {
+      key = `[${positional}]`;
+      positional++;
+      value = item;
+    }
+    if (!value) continue;
+    if (kind === 'array' && path === '') {
+      const element = `${instance}${key.startsWith('[') ? key : '[' + key + ']'}`;
+      if (value.type === 'initializer_list') initializer(ctx, value, element, struct, 'struct', '', pos(value.startPosition));
+      else member(ctx, value, instance, struct, key, instancePos);
+      continue;
+    }
+    const field = path + (key.startsWith('.') ? (path ? key : key.slice(1)) : key);
+    if (value.type === 'initializer_list') initializer(ctx, value, instance, struct, 'struct', field, instancePos);
+    else member(ctx, value, instance, struct, field, instancePos);
+  }
+}
+
+function member(ctx: Ctx, value: SyntaxNode, instance: string, struct: string, field: string, instancePos: Position): void {
+  let v: SyntaxNode | null = value;
+  for (;;) {
+    if (!v) return;
+    if (v.type === 'pointer_expression') v = v.childForFieldName('argument');
+    else if (v.type === 'cast_expression') v = v.childForFieldName('value');
+    else if (v.type === 'parenthesized_expression') v = v.namedChild(0);
+    else break;
+  }
+  if (!v || v.type !== 'identifier') return;
+  const name = v.text;
+  if (NOT_FUNCTIONS.has(name) || ALL_CAPS.test(name)) return;
+  const ops: OpsAssignment = { instance, struct, field, fn: name, file: ctx.file, pos: pos(v.startPosition), instancePos };
+  ctx.facts.ops.push(ops);
+}
+
+function structType(ctx: Ctx, node: SyntaxNode): void {
+  const name = node.childForFieldName('name');
+  const body = node.childForFieldName('body');
+  if (!name || !body) return;
+  const fields: string[] = [];
+  const fnFields: string[] = [];
+  const n = body.namedChildCount;
+  for (let i = 0; i < n; i++) {
+    const f = body.namedChild(i)!;
+    if (f.type !== 'field_declaration') continue;
+    for (const d of f.childrenForFieldName('declarator')) {
+      const id = innermostIdentifier(d);
+      if (!id) continue;
+      fields.push(id.text);
+      if (isFunctionPointer(d)) fnFields.push(id.text);
+    }
+  }
+  if (fnFields.length > 0) {
+    const t: OpsStructType = { name: name.text, file: ctx.file, pos: pos(name.startPosition), fields, fnFields };
+    ctx.facts.opsTypes.push(t);
+  }
+}
+
+function isFunctionPointer(decl: SyntaxNode): boolean {
+  // `int (*connect)(…)`: a function_declarator whose declarator is a parenthesised pointer.
+  let cur: SyntaxNode | null = decl;
+  while (cur) {
+    if (cur.type === 'function_declarator') {
+      const inner = cur.childForFieldName('declarator');
+      return !!inner && inner.type === 'parenthesized_declarator' && inner.text.replace(/\s/g, '').startsWith('(*');
+    }
+    cur = cur.childForFieldName('declarator');
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls. `descendantsOfType` walks the tree natively; the callee is then read from the text at the
+// call's start offset, so no per-node native call is made (that is where JS time went).
+
+/** A postfix chain such as `ops->f`, `sk->sk_prot->connect`, `tbl[i].fn` directly followed by `(`. */
+const CALLEE_RE = /([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*\(/y;
+/** The same chain in parentheses: `(*ops->fn)(…)`, `(ops->fn)(…)`. */
+const PAREN_CALLEE_RE = /\(\s*\*?\s*([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*\)\s*\(/y;
+const LAST_FIELD_RE = /\s*(?:->|\.)\s*([A-Za-z_]\w*)$/;
+
+function extractCalls(ctx: Ctx, root: SyntaxNode): void {
+  const ranges = ctx.fnRanges.sort((a, b) => a.start - b.start);
+  let hint = 0;
+  const rangeAt = (offset: number) => {
+    // Calls arrive in source order, so the previous answer is almost always the right start.
+    if (hint < ranges.length && offset >= ranges[hint].start && offset < ranges[hint].end) return ranges[hint];
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = ranges[mid];
+      if (offset < r.start) hi = mid - 1;
+      else if (offset >= r.end) lo = mid + 1;
+      else { hint = mid; return r; }
+    }
+    return undefined;
+  };
+  const { facts, file, text } = ctx;
+  const structOf = new Map<string, string | undefined>();
+  for (const node of root.descendantsOfType('call_expression')) {
+    const { offset, line, col } = rawStart(node);
+    let m: RegExpExecArray | null = null;
+    CALLEE_RE.lastIndex = offset;
+    m = CALLEE_RE.exec(text);
+    if (!m) {
+      PAREN_CALLEE_RE.lastIndex = offset;
+      m = PAREN_CALLEE_RE.exec(text);
+      if (!m) continue;
+    }
+    const range = rangeAt(offset);
+    const caller = range?.name ?? '';
+    const head = m[1];
+    const chain = m[2];
+    if (!chain) {
+      if (ALL_CAPS.test(head)) continue;
+      const p = { line, col: m[0].startsWith('(') ? col + m[0].indexOf(head) : col };
+      if (head.startsWith('trace_') && head.length > 6) {
+        const tc: TracepointCall = { caller, name: head.slice(6), file, pos: p };
+        facts.tracepointCalls.push(tc);
+      } else {
+        const cs: CallSite = { caller, callee: head, file, pos: p };
+        facts.calls.push(cs);
+      }
+      continue;
+    }
+    const last = LAST_FIELD_RE.exec(chain);
+    if (!last) continue;
+    const object = head + chain.slice(0, chain.length - last[0].length);
+    const fieldOffset = m.index + m[0].lastIndexOf(last[1], m[0].length - 1);
+    const ic: IndirectCall = { caller, field: last[1], expr: fold(head + chain), file, pos: { line, col: col + (fieldOffset - offset) } };
+    if (range && object === head) {
+      const key = `${range.start}:${head}`;
+      if (!structOf.has(key)) structOf.set(key, declaredStruct(text, range.start, offset, head));
+      const st = structOf.get(key);
+      if (st) ic.struct = st;
+    }
+    facts.indirectCalls.push(ic);
+  }
+}
+
+/** `struct net_device_ops *ops` declared between the function's start and the call. */
+function declaredStruct(text: string, from: number, to: number, variable: string): string | undefined {
+  const re = new RegExp(`struct\\s+(\\w+)\\s*(?:const\\s+)?\\*\\s*(?:const\\s+)?${variable}\\b`, 'g');
+  const body = text.slice(from, to);
+  let found: string | undefined;
+  for (let m = re.exec(body); m; m = re.exec(body)) found = m[1];
+  return found;
+}
+
+/**
+ * Start offset and position of a node straight from the fields node-tree-sitter 0.25 marshals
+ * into every SyntaxNode (TSNode context: start byte, row, column; bytes of the UTF-16 input),
+ * which saves a native call per access. `checkRawLayout` verifies the layout once per worker.
+ */
+function rawStart(node: SyntaxNode): { offset: number; line: number; col: number } {
+  if (rawLayout === undefined) rawLayout = checkRawLayout((node.tree as unknown as { language: unknown }).language);
+  if (!rawLayout) return { offset: node.startIndex, line: node.startPosition.row, col: node.startPosition.column };
+  const raw = node as unknown as number[];
+  return { offset: raw[2] / 2, line: raw[3], col: raw[4] / 2 };
+}
+
+let rawLayout: boolean | undefined;
+
+function checkRawLayout(language: unknown): boolean {
+  const probe = new Parser();
+  probe.setLanguage(language as never);
+  const calls = probe.parse('int f(void) {\n  /* \u00e9 */ a(1); b->c(2);\n}\n').rootNode.descendantsOfType('call_expression');
+  return calls.length === 2 && calls.every((c) => {
+    const raw = c as unknown as number[];
+    return raw[2] / 2 === c.startIndex && raw[3] === c.startPosition.row && raw[4] / 2 === c.startPosition.column;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text scans for what the grammar cannot see: exports, TRACE_EVENT bodies, instance macros.
+
+const EXPORT_RE = /^[ \t]*(EXPORT_SYMBOL(?:_GPL)?(?:_NS(?:_GPL)?)?|EXPORT_SYMBOL_GPL_FOR_MODULES)[ \t]*\([ \t]*(\w+)/gm;
+
+function scanExports(text: string, facts: FileFacts, lines: LineTable): void {
+  if (text.indexOf('EXPORT_SYMBOL') < 0) return;
+  EXPORT_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = EXPORT_RE.exec(text)) !== null) {
+    facts.exports.push({ name: m[2], kind: m[1] as ExportKind, pos: lines.at(m.index + m[0].length - m[2].length) });
+  }
+}
+
+const TP_RE = /^[ \t]*(TRACE_EVENT|TRACE_EVENT_CONDITION|TRACE_EVENT_FN|DEFINE_EVENT|DEFINE_EVENT_CONDITION|DEFINE_EVENT_FN|DEFINE_EVENT_PRINT|DECLARE_EVENT_CLASS)[ \t]*\(\s*(\w+)(?:\s*,\s*(\w+))?/gm;
+const TRACE_SYSTEM_RE = /^[ \t]*#[ \t]*define[ \t]+TRACE_SYSTEM[ \t]+(\w+)/m;
+
+function scanTracepointDefs(text: string, facts: FileFacts, lines: LineTable): void {
+  if (text.indexOf('_EVENT') < 0) return;
+  const system = TRACE_SYSTEM_RE.exec(text)?.[1] ?? '';
+  TP_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TP_RE.exec(text)) !== null) {
+    const kind = m[1] as TracepointKind;
+    const isInstance = kind.startsWith('DEFINE_EVENT');
+    const name = isInstance ? m[3] : m[2];
+    if (!name) continue;
+    const nameOffset = isInstance ? m.index + m[0].length - name.length : m.index + m[0].indexOf(name, m[1].length);
+    const tp: TracepointDef = { name, kind, system, file: facts.file, pos: lines.at(nameOffset) };
+    if (isInstance) tp.eventClass = m[2];
+    facts.tracepoints.push(tp);
+  }
+}
+
+const INSTANCE_MACRO_RE = /^[ \t]*#[ \t]*define[ \t]+([A-Z][A-Z0-9_]*)\((\w+)\)[^\n]*?(?:\\\n[^\n]*?)*?struct[ \t]+(\w+)[ \t]+(\w*?)(?:##)?\2(?:##(\w+))?\b/gm;
+
+function scanInstanceMacros(text: string, facts: FileFacts): void {
+  if (text.indexOf('##') < 0) return;
+  INSTANCE_MACRO_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = INSTANCE_MACRO_RE.exec(text)) !== null) {
+    const im: InstanceMacro = { macro: m[1], struct: m[3], prefix: m[4] ?? '', suffix: m[5] ?? '' };
+    if (im.prefix || im.suffix) facts.instanceMacros.push(im);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function span(node: SyntaxNode) {
+  return { start: pos(node.startPosition), end: pos(node.endPosition) };
+}
+
+function pos(p: Parser.Point): Position {
+  return { line: p.row, col: p.column };
+}
+
+/** Maps offsets to positions for the text scans; built on first use, most files never need it. */
+class LineTable {
+  private starts: number[] | undefined;
+  constructor(private readonly text: string) {}
+  at(offset: number): Position {
+    if (!this.starts) {
+      this.starts = [0];
+      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    }
+    const s = this.starts;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, col: offset - s[lo] };
+  }
+}
+
+function fold(s: string): string {
+  return s.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Splits macro arguments on commas outside parentheses. */
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41) depth--;
+    else if (c === 44 && depth === 0) { out.push(s.slice(last, i)); last = i + 1; }
+  }
+  out.push(s.slice(last));
+  return out;
+}

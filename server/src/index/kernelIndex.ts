@@ -1,0 +1,387 @@
+/**
+ * The in-memory index: per-file facts plus the lookup tables features need.
+ *
+ * Call sites dominate the fact count (millions in a full tree), so they are kept per file in
+ * typed arrays over a shared name table instead of as objects; "who calls X" is a scan over
+ * those arrays, which is a few milliseconds for the whole kernel and needs no inverted map to
+ * keep in sync on every edit.
+ */
+import type {
+  CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType,
+  TracepointCall, TracepointDef,
+} from './model';
+import { syscallFunctionName } from './syscalls';
+
+/** Per-file storage; calls as [calleeId, callerId, line, col] quadruples. */
+interface StoredFile {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  hasError: boolean;
+  skipped?: string;
+  defineOnly?: boolean;
+  functions: FunctionDef[];
+  exports: { name: string; kind: ExportKind }[];
+  ops: OpsAssignment[];
+  opsTypes: OpsStructType[];
+  calls: Int32Array;
+  indirectCalls: IndirectCall[];
+  tracepoints: TracepointDef[];
+  tracepointCalls: TracepointCall[];
+  instanceMacros: InstanceMacro[];
+}
+
+export interface IndexStats {
+  files: number;
+  parsedFiles: number;
+  filesWithErrors: number;
+  defineOnlyFiles: number;
+  skippedFiles: number;
+  functions: number;
+  syscalls: number;
+  exports: number;
+  opsAssignments: number;
+  opsInstances: number;
+  opsStructTypes: number;
+  calls: number;
+  indirectCalls: number;
+  tracepoints: number;
+  tracepointCalls: number;
+}
+
+/** Clone suffixes the compiler adds (`tcp_foo.isra.0`, `bar.constprop.3`, `baz.cold`). */
+const CLONE_SUFFIX = /\.(?:isra|constprop|part|cold|llvm|lto_priv|localalias)(?:\.\d+)*.*$/;
+
+export class KernelIndex {
+  private readonly files = new Map<string, StoredFile>();
+  private readonly names: string[] = [];
+  private readonly nameIds = new Map<string, number>();
+  private byName = new Map<string, FunctionDef[]>();
+  private opsByValue = new Map<string, OpsAssignment[]>();
+  private opsByInstance = new Map<string, OpsAssignment[]>();
+  private tracepointsByName = new Map<string, TracepointDef[]>();
+  private structTypes = new Map<string, OpsStructType>();
+  private instanceMacros = new Map<string, InstanceMacro>();
+  private dirty = true;
+  private gen = 0;
+
+  constructor(public readonly root: string, public kernelVersion?: string) {}
+
+  // --- building ------------------------------------------------------------------------------
+
+  /** Adds or replaces one file's facts. Lookup tables are rebuilt lazily on the next query. */
+  setFile(f: FileFacts): void {
+    const calls = new Int32Array(f.calls.length * 4);
+    const fnIds = new Map<string, number>();
+    f.calls.forEach((c, i) => {
+      calls[i * 4] = this.intern(c.callee);
+      let callerId = fnIds.get(c.caller);
+      if (callerId === undefined) fnIds.set(c.caller, (callerId = this.intern(c.caller)));
+      calls[i * 4 + 1] = callerId;
+      calls[i * 4 + 2] = c.pos.line;
+      calls[i * 4 + 3] = c.pos.col;
+    });
+    this.files.set(f.file, {
+      file: f.file, size: f.size, mtimeMs: f.mtimeMs, hasError: f.hasError, skipped: f.skipped, defineOnly: f.defineOnly,
+      functions: f.functions, exports: f.exports.map((e) => ({ name: e.name, kind: e.kind })), ops: f.ops, opsTypes: f.opsTypes,
+      calls, indirectCalls: f.indirectCalls, tracepoints: f.tracepoints, tracepointCalls: f.tracepointCalls,
+      instanceMacros: f.instanceMacros,
+    });
+    this.dirty = true;
+  }
+
+  removeFile(file: string): boolean {
+    const had = this.files.delete(file);
+    if (had) this.dirty = true;
+    return had;
+  }
+
+  hasFile(file: string): boolean {
+    return this.files.has(file);
+  }
+
+  fileMtime(file: string): number | undefined {
+    return this.files.get(file)?.mtimeMs;
+  }
+
+  fileList(): string[] {
+    return [...this.files.keys()];
+  }
+
+  private intern(s: string): number {
+    let id = this.nameIds.get(s);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(s);
+      this.nameIds.set(s, id);
+    }
+    return id;
+  }
+
+  /** Rebuilds the name tables; a full 6.12 tree takes well under a second. */
+  private refresh(): void {
+    if (!this.dirty) return;
+    const byName = new Map<string, FunctionDef[]>();
+    const opsByValue = new Map<string, OpsAssignment[]>();
+    const opsByInstance = new Map<string, OpsAssignment[]>();
+    const tps = new Map<string, TracepointDef[]>();
+    const structTypes = new Map<string, OpsStructType>();
+    const macros = new Map<string, InstanceMacro>();
+    const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
+      const a = m.get(k);
+      if (a) a.push(v);
+      else m.set(k, [v]);
+    };
+    for (const f of this.files.values()) {
+      for (const fn of f.functions) {
+        push(byName, fn.name, fn);
+        if (fn.syscall) for (const s of fn.syscall.symbols) push(byName, s, fn);
+      }
+      for (const t of f.tracepoints) push(tps, t.name, t);
+      for (const t of f.opsTypes) if (!structTypes.has(t.name) || t.fnFields.length > structTypes.get(t.name)!.fnFields.length) structTypes.set(t.name, t);
+      for (const m of f.instanceMacros) macros.set(m.macro, m);
+    }
+    // Instances are renamed before they are keyed: `DEFINE_SCHED_CLASS(fair)` is `fair_sched_class`.
+    const resolvedOps: OpsAssignment[] = [];
+    const instances = new Set<string>();
+    for (const f of this.files.values()) {
+      for (const o of f.ops) {
+        const resolved = this.resolveMacroInstance(o, macros);
+        resolvedOps.push(resolved);
+        instances.add(baseInstance(resolved.instance));
+      }
+    }
+    for (const resolved of resolvedOps) {
+      // Keep functions and links to other instances (`.prot = &tcp_prot`); drop data (`.memory_allocated = &x`).
+      if (!byName.has(resolved.fn) && !this.isFnField(resolved, structTypes) && !instances.has(resolved.fn)) continue;
+      push(opsByValue, resolved.fn, resolved);
+      push(opsByInstance, baseInstance(resolved.instance), resolved);
+    }
+    this.byName = byName;
+    this.opsByValue = opsByValue;
+    this.opsByInstance = opsByInstance;
+    this.tracepointsByName = tps;
+    this.structTypes = structTypes;
+    this.instanceMacros = macros;
+    this.dirty = false;
+    this.gen++;
+  }
+
+  private resolveMacroInstance(o: OpsAssignment, macros: Map<string, InstanceMacro>): OpsAssignment {
+    const m = /^([A-Z][A-Z0-9_]*)\((\w+)\)/.exec(o.instance);
+    if (!m) return o;
+    const im = macros.get(m[1]);
+    if (!im) return o;
+    return { ...o, instance: im.prefix + m[2] + im.suffix + o.instance.slice(m[0].length), struct: o.struct || im.struct };
+  }
+
+  private isFnField(o: OpsAssignment, types: Map<string, OpsStructType>): boolean {
+    const t = types.get(o.struct);
+    return !!t && t.fnFields.includes(o.field.replace(/^.*\./, ''));
+  }
+
+  // --- queries -------------------------------------------------------------------------------
+
+  /** Changes whenever the facts change, so callers can cache derived tables. */
+  get generation(): number {
+    this.refresh();
+    return this.gen;
+  }
+
+  /**
+   * Definitions for a name as users and traces spell it: plain names, syscall symbols
+   * (`__x64_sys_sendto`), compiler clones (`tcp_foo.isra.0`) and `+0x14/0x6c` offsets.
+   */
+  resolve(symbol: string): FunctionDef[] {
+    this.refresh();
+    const name = symbol.replace(/\+0x[0-9a-f]+(\/0x[0-9a-f]+)?$/i, '').replace(CLONE_SUFFIX, '');
+    const direct = this.byName.get(name);
+    if (direct) return direct;
+    const sys = syscallFunctionName(name);
+    return (sys && this.byName.get(sys)) || [];
+  }
+
+  opsOf(fnName: string): OpsAssignment[] {
+    this.refresh();
+    return this.opsByValue.get(fnName) ?? [];
+  }
+
+  opsInstance(instance: string): OpsAssignment[] {
+    this.refresh();
+    return this.opsByInstance.get(instance) ?? [];
+  }
+
+  /** Every assignment to instances of a struct type. */
+  opsOfStruct(struct: string): OpsAssignment[] {
+    this.refresh();
+    const out: OpsAssignment[] = [];
+    for (const list of this.opsByInstance.values()) for (const o of list) if (o.struct === struct) out.push(o);
+    return out;
+  }
+
+  /** Functions registered under a field (`connect`), optionally only in instances of one struct type. */
+  implementationsOf(field: string, struct?: string): OpsAssignment[] {
+    this.refresh();
+    const out: OpsAssignment[] = [];
+    for (const list of this.opsByValue.values()) {
+      for (const o of list) {
+        const last = o.field.slice(o.field.lastIndexOf('.') + 1);
+        if (last === field && (!struct || o.struct === struct) && this.byName.has(o.fn)) out.push(o);
+      }
+    }
+    return out;
+  }
+
+  structType(name: string): OpsStructType | undefined {
+    this.refresh();
+    return this.structTypes.get(name);
+  }
+
+  /** Call sites of a function name, across the tree. */
+  callersOf(name: string): CallSite[] {
+    const id = this.nameIds.get(name);
+    if (id === undefined) return [];
+    const out: CallSite[] = [];
+    for (const f of this.files.values()) {
+      const c = f.calls;
+      for (let i = 0; i < c.length; i += 4) {
+        if (c[i] === id) out.push({ caller: this.names[c[i + 1]], callee: name, file: f.file, pos: { line: c[i + 2], col: c[i + 3] } });
+      }
+    }
+    return out;
+  }
+
+  /** Number of call sites of a name, without materialising them. */
+  callCount(name: string): number {
+    const id = this.nameIds.get(name);
+    if (id === undefined) return 0;
+    let n = 0;
+    for (const f of this.files.values()) {
+      const c = f.calls;
+      for (let i = 0; i < c.length; i += 4) if (c[i] === id) n++;
+    }
+    return n;
+  }
+
+  calleesOf(fn: FunctionDef): CallSite[] {
+    const f = this.files.get(fn.file);
+    const id = this.nameIds.get(fn.name);
+    if (!f || id === undefined) return [];
+    const out: CallSite[] = [];
+    const c = f.calls;
+    for (let i = 0; i < c.length; i += 4) {
+      if (c[i + 1] === id && c[i + 2] >= fn.span.start.line && c[i + 2] <= fn.span.end.line) {
+        out.push({ caller: fn.name, callee: this.names[c[i]], file: f.file, pos: { line: c[i + 2], col: c[i + 3] } });
+      }
+    }
+    return out;
+  }
+
+  indirectCallsIn(fn: FunctionDef): IndirectCall[] {
+    return (this.files.get(fn.file)?.indirectCalls ?? []).filter((c) => c.caller === fn.name);
+  }
+
+  tracepoint(name: string): TracepointDef[] {
+    this.refresh();
+    return this.tracepointsByName.get(name) ?? [];
+  }
+
+  tracepointCallsIn(fn: FunctionDef): TracepointCall[] {
+    return (this.files.get(fn.file)?.tracepointCalls ?? []).filter((c) => c.caller === fn.name);
+  }
+
+  tracepointCallers(name: string): TracepointCall[] {
+    const out: TracepointCall[] = [];
+    for (const f of this.files.values()) for (const c of f.tracepointCalls) if (tracepointBaseName(c.name) === name) out.push(c);
+    return out;
+  }
+
+  functionsInFile(file: string): FunctionDef[] {
+    return this.files.get(file)?.functions ?? [];
+  }
+
+  fileFacts(file: string): Readonly<StoredFile> | undefined {
+    return this.files.get(file);
+  }
+
+  /** Every defined function name (one entry per name), for fuzzy symbol search. */
+  functionNames(): IterableIterator<string> {
+    this.refresh();
+    return this.byName.keys();
+  }
+
+  allFunctions(): IterableIterator<FunctionDef> {
+    const files = this.files.values();
+    return (function* () {
+      for (const f of files) yield* f.functions;
+    })();
+  }
+
+  opsInstanceNames(): IterableIterator<string> {
+    this.refresh();
+    return this.opsByInstance.keys();
+  }
+
+  isExported(name: string): ExportKind | undefined {
+    for (const fn of this.resolve(name)) if (fn.exported) return fn.exported;
+    return undefined;
+  }
+
+  stats(): IndexStats {
+    this.refresh();
+    const s: IndexStats = {
+      files: this.files.size, parsedFiles: 0, filesWithErrors: 0, defineOnlyFiles: 0, skippedFiles: 0, functions: 0,
+      syscalls: 0, exports: 0, opsAssignments: 0, opsInstances: this.opsByInstance.size, opsStructTypes: this.structTypes.size,
+      calls: 0, indirectCalls: 0, tracepoints: 0, tracepointCalls: 0,
+    };
+    for (const f of this.files.values()) {
+      if (f.skipped) s.skippedFiles++;
+      else if (f.defineOnly) s.defineOnlyFiles++;
+      else s.parsedFiles++;
+      if (f.hasError) s.filesWithErrors++;
+      s.functions += f.functions.length;
+      for (const fn of f.functions) if (fn.syscall) s.syscalls++;
+      s.exports += f.exports.length;
+      s.calls += f.calls.length / 4;
+      s.indirectCalls += f.indirectCalls.length;
+      s.tracepoints += f.tracepoints.length;
+      s.tracepointCalls += f.tracepointCalls.length;
+    }
+    for (const list of this.opsByInstance.values()) s.opsAssignments += list.length;
+    return s;
+  }
+
+  skippedFiles(): { file: string; reason: string }[] {
+    const out = [];
+    for (const f of this.files.values()) if (f.skipped) out.push({ file: f.file, reason: f.skipped });
+    return out;
+  }
+
+  /** For persistence: every file's stored form and the name table its call arrays refer to. */
+  snapshot(): { names: readonly string[]; files: Iterable<StoredFile> } {
+    return { names: this.names, files: this.files.values() };
+  }
+
+  /** Restores from `snapshot()` output; call arrays keep their ids because the name table is restored first. */
+  restore(names: readonly string[], files: Iterable<StoredFile>): void {
+    this.names.length = 0;
+    this.nameIds.clear();
+    for (const n of names) this.intern(n);
+    this.files.clear();
+    for (const f of files) this.files.set(f.file, f);
+    this.dirty = true;
+  }
+}
+
+export type { StoredFile };
+
+/** `trace_foo_rcuidle(…)` and `trace_foo_enabled()` belong to tracepoint `foo`. */
+export function tracepointBaseName(callName: string): string {
+  return callName.replace(/_(rcuidle|enabled)$/, '');
+}
+
+/** `inetsw_array[2]` and `inetsw_array[SOCK_STREAM]` are elements of `inetsw_array`. */
+function baseInstance(instance: string): string {
+  const i = instance.indexOf('[');
+  return i < 0 ? instance : instance.slice(0, i);
+}

@@ -1,0 +1,44 @@
+/** Reads one source file and decides how much of it to look at, then extracts its facts. */
+import { promises as fs } from 'node:fs';
+import type Parser = require('tree-sitter');
+import { extractFacts, scanFacts } from './extract';
+import { emptyFacts, type FileFacts } from './model';
+import { isPreprocessorOnly, looksBinary } from './textScan';
+
+export interface FileLimits {
+  /** Larger files are not parsed (a log line says so); preprocessor-only files up to `maxScanBytes` are still scanned. */
+  maxParseBytes: number;
+  maxScanBytes: number;
+}
+
+export const DEFAULT_LIMITS: FileLimits = { maxParseBytes: 8 << 20, maxScanBytes: 64 << 20 };
+
+export async function indexOneFile(parser: Parser, root: string, rel: string, limits: FileLimits): Promise<FileFacts> {
+  let size = 0;
+  let mtimeMs = 0;
+  try {
+    const st = await fs.stat(`${root}/${rel}`);
+    size = st.size;
+    mtimeMs = st.mtimeMs;
+    if (size > limits.maxScanBytes) return skipped(rel, size, mtimeMs, `larger than ${limits.maxScanBytes >> 20} MB`);
+    const buf = await fs.readFile(`${root}/${rel}`);
+    if (looksBinary(buf)) return skipped(rel, size, mtimeMs, 'binary (NUL bytes)');
+    const text = buf.toString('utf8');
+    if (isPreprocessorOnly(text)) {
+      const facts = scanFacts(rel, text, size, mtimeMs);
+      facts.defineOnly = true;
+      return facts;
+    }
+    if (size > limits.maxParseBytes) return skipped(rel, size, mtimeMs, `larger than ${limits.maxParseBytes >> 20} MB and not preprocessor-only`);
+    return extractFacts(parser, rel, text, size, mtimeMs);
+  } catch (e) {
+    // Deleted or unreadable while indexing: recorded, never fatal.
+    return skipped(rel, size, mtimeMs, `unreadable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function skipped(file: string, size: number, mtimeMs: number, why: string): FileFacts {
+  const f = emptyFacts(file, size, mtimeMs);
+  f.skipped = why;
+  return f;
+}
