@@ -61,7 +61,6 @@ export class KernelIndex {
   private opsByInstance = new Map<string, OpsAssignment[]>();
   private tracepointsByName = new Map<string, TracepointDef[]>();
   private structTypes = new Map<string, OpsStructType>();
-  private instanceMacros = new Map<string, InstanceMacro>();
   private dirty = true;
   private gen = 0;
 
@@ -81,14 +80,50 @@ export class KernelIndex {
       calls[i * 4 + 2] = c.pos.line;
       calls[i * 4 + 3] = c.pos.col;
     });
-    this.files.set(f.file, {
+    const stored: StoredFile = {
       file: f.file, size: f.size, mtimeMs: f.mtimeMs, hasError: f.hasError, skipped: f.skipped, defineOnly: f.defineOnly,
       functions: f.functions, exports: f.exports.map((e) => ({ name: e.name, kind: e.kind })), ops: f.ops, opsTypes: f.opsTypes,
       calls, indirectCalls: f.indirectCalls, tracepoints: f.tracepoints, tracepointCalls: f.tracepointCalls,
       instanceMacros: f.instanceMacros,
-    });
+    };
+    this.share(stored);
+    this.files.set(f.file, stored);
     this.dirty = true;
   }
+
+  /**
+   * Facts arrive from workers (or the cache) as fresh copies of every string; sharing the
+   * repeated ones (file paths, types, qualifier lists, field names) saves a third of the heap
+   * on a full tree.
+   */
+  private share(f: StoredFile): void {
+    const p = this.pool;
+    const file = p.str(f.file);
+    f.file = file;
+    for (const fn of f.functions) {
+      fn.file = file;
+      fn.returnType = p.str(fn.returnType);
+      fn.qualifiers = p.list(fn.qualifiers);
+      for (const prm of fn.params) prm.type = p.str(prm.type);
+    }
+    for (const o of f.ops) {
+      o.file = file;
+      o.struct = p.str(o.struct);
+      o.field = p.str(o.field);
+      o.instance = p.str(o.instance);
+    }
+    for (const c of f.indirectCalls) {
+      c.file = file;
+      c.field = p.str(c.field);
+      c.caller = p.str(c.caller);
+      if (c.struct) c.struct = p.str(c.struct);
+    }
+    for (const c of f.tracepointCalls) { c.file = file; c.caller = p.str(c.caller); }
+    for (const t of f.tracepoints) t.file = file;
+    for (const t of f.opsTypes) t.file = file;
+  }
+
+  private readonly pool = new SharedStrings();
 
   removeFile(file: string): boolean {
     const had = this.files.delete(file);
@@ -162,7 +197,6 @@ export class KernelIndex {
     this.opsByInstance = opsByInstance;
     this.tracepointsByName = tps;
     this.structTypes = structTypes;
-    this.instanceMacros = macros;
     this.dirty = false;
     this.gen++;
   }
@@ -368,12 +402,36 @@ export class KernelIndex {
     this.nameIds.clear();
     for (const n of names) this.intern(n);
     this.files.clear();
-    for (const f of files) this.files.set(f.file, f);
+    for (const f of files) {
+      this.share(f);
+      this.files.set(f.file, f);
+    }
     this.dirty = true;
   }
 }
 
 export type { StoredFile };
+
+/** One copy of each repeated string and of each distinct small string list. */
+class SharedStrings {
+  private readonly strings = new Map<string, string>();
+  private readonly lists = new Map<string, never[]>();
+
+  str(s: string): string {
+    const have = this.strings.get(s);
+    if (have !== undefined) return have;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  list<T extends string>(xs: T[]): T[] {
+    const key = xs.join(' ');
+    const have = this.lists.get(key) as unknown as T[] | undefined;
+    if (have) return have;
+    this.lists.set(key, xs as never[]);
+    return xs;
+  }
+}
 
 /** `trace_foo_rcuidle(…)` and `trace_foo_enabled()` belong to tracepoint `foo`. */
 export function tracepointBaseName(callName: string): string {
