@@ -28,7 +28,7 @@ const commands: Record<string, Command> = {
 
 /** Subcommands from other modules, loaded on demand so `kpn explain` does not pay for them. */
 const lazyCommands: Record<string, () => Promise<Command>> = {
-  trace: async () => (require('./traceCommand') as { traceCommand: Command }).traceCommand,
+  trace: async () => (require('./traceCommand') as typeof import('./traceCommand')).traceCommand,
   attach: async () => (require('./attachCommand') as { attachCommand: Command }).attachCommand,
 };
 

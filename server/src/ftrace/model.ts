@@ -1,0 +1,425 @@
+/**
+ * The imported trace: per function, caller→callee edges, per syscall, per process. Parsers
+ * drive a ModelBuilder call by call; it keeps one open-call stack per task (bounded by
+ * MAX_DEPTH), so memory grows with the number of distinct names, never with the input.
+ */
+import { normaliseFunctionName, syscallOf } from './names';
+
+export type TraceFormat = 'tracefs' | 'trace-cmd-report' | 'trace-cmd-profile' | 'trace.dat';
+
+export interface FunctionStats {
+  /** Calls whose entry was seen (entry lines, leaf lines, function-tracer hits). */
+  calls: number;
+  /** Calls seen only by their return (trace started mid-stack, or tracing_thresh). */
+  exitOnlyCalls: number;
+  /** Calls that came with a duration; totalNs/selfNs sum over these. */
+  timedCalls: number;
+  totalNs: number;
+  selfNs: number;
+  /** Raw spellings folded into this name (`foo.isra.0`, `foo+0x14/0x6c`), at most VARIANT_LIMIT. */
+  variants: Set<string> | null;
+}
+
+export interface SyscallStats {
+  calls: number;
+  timedCalls: number;
+  totalNs: number;
+  /** Functions called (at any depth) inside this syscall, with call counts. */
+  functions: Map<string, number>;
+}
+
+export interface ProcessStats {
+  /**
+   * Context key: the pid, or -1-cpu for a CPU's idle task and for graph output on a CPU whose
+   * task is not named (no proc column, no banner yet).
+   */
+  pid: number;
+  comm: string;
+  calls: number;
+  events: number;
+}
+
+export interface SkippedLine { line: number; reason: string; text: string }
+
+export interface TraceModel {
+  format: TraceFormat;
+  /** e.g. tracer name from the header, trace.dat version and compression. */
+  formatDetail: string;
+  content: { functionGraph: boolean; functionTracer: boolean; events: boolean; profile: boolean };
+  functions: Map<string, FunctionStats>;
+  /** caller → callee → count, from call records (graph nesting, `<-` parents). */
+  edges: Map<string, Map<string, number>>;
+  /** caller → callee → count, from `=>` stack-trace frames (each trace counts once per pair). */
+  stackEdges: Map<string, Map<string, number>>;
+  syscalls: Map<string, SyscallStats>;
+  processes: Map<number, ProcessStats>;
+  events: Map<string, number>;
+  lines: number;
+  records: number;
+  /** Returns with neither an open entry nor a `/* name *\/` tail. */
+  unmatchedExits: number;
+  /** Entries whose return never came (trace ended, lost events, a task left mid-stack). */
+  unfinishedCalls: number;
+  /** Returns whose `/* name *\/` tail disagreed with the entry at that depth. */
+  mismatchedExits: number;
+  skipped: { count: number; samples: SkippedLine[] };
+}
+
+export const MAX_DEPTH = 512;
+const VARIANT_LIMIT = 16;
+const SKIP_SAMPLES = 20;
+
+interface Frame {
+  /** Normalised name, null for a call whose entry is before the trace start. */
+  name: string | null;
+  childNs: number;
+  pending: Map<string, number> | null;
+  /** Syscall this call runs inside, and whether it is that syscall's entry function. */
+  sys: string | null;
+  sysRoot: boolean;
+}
+
+interface Ctx { pid: number; frames: Frame[]; size: number; proc: ProcessStats }
+
+export class ModelBuilder {
+  readonly model: TraceModel;
+  private readonly ctxs = new Map<number, Ctx>();
+  private last: Ctx | null = null;
+  private readonly cpuTask: number[] = [];
+  private stackPrev: string | null = null;
+  private readonly sysEnter = new Map<number, { name: string; ts: number }>();
+
+  constructor(format: TraceFormat, formatDetail = '') {
+    this.model = {
+      format, formatDetail,
+      content: { functionGraph: false, functionTracer: false, events: false, profile: false },
+      functions: new Map(), edges: new Map(), stackEdges: new Map(), syscalls: new Map(),
+      processes: new Map(), events: new Map(),
+      lines: 0, records: 0, unmatchedExits: 0, unfinishedCalls: 0, mismatchedExits: 0,
+      skipped: { count: 0, samples: [] },
+    };
+  }
+
+  /** Key of the task running on `cpu` for graph output that does not name tasks per line. */
+  cpuContext(cpu: number): number {
+    const t = this.cpuTask[cpu];
+    return t === undefined ? -1 - cpu : t;
+  }
+
+  /** Context key of a task: the idle task (pid 0) runs on every CPU at once, so it gets one per CPU. */
+  taskKey(pid: number, cpu: number): number { return pid === 0 ? -1 - cpu : pid; }
+
+  /** A context-switch banner: the unnamed context of that CPU turns out to be `prevPid`. */
+  contextSwitch(cpu: number, prevComm: string, prevPid: number, nextComm: string, nextPid: number): void {
+    const prev = this.taskKey(prevPid, cpu);
+    if (this.cpuTask[cpu] === undefined && prev !== -1 - cpu) this.adopt(-1 - cpu, prev, prevComm);
+    else this.task(prev, prevComm);
+    const next = this.taskKey(nextPid, cpu);
+    this.cpuTask[cpu] = next;
+    this.task(next, nextComm);
+  }
+
+  task(pid: number, comm: string): void {
+    const p = this.model.processes.get(pid);
+    if (p === undefined) this.model.processes.set(pid, { pid, comm, calls: 0, events: 0 });
+    else if (p.comm === '' || (p.comm === '<...>' && comm !== '')) p.comm = comm;
+  }
+
+  hasTask(pid: number): boolean { return this.model.processes.has(pid); }
+
+  enter(pid: number, depth: number, rawName: string): void {
+    const c = this.ctx(pid);
+    const name = this.name(rawName);
+    const parent = this.openSlot(c, depth);
+    const f = this.called(name, rawName);
+    f.calls++;
+    c.proc.calls++;
+    this.model.records++;
+    this.model.content.functionGraph = true;
+    this.link(parent, name);
+    const fr = this.frameAt(c, depth);
+    fr.name = name;
+    fr.childNs = 0;
+    fr.pending = null;
+    this.placeSys(fr, parent, name);
+    c.size = depth + 1;
+  }
+
+  leaf(pid: number, depth: number, rawName: string, durNs: number): void {
+    const c = this.ctx(pid);
+    const name = this.name(rawName);
+    const parent = this.openSlot(c, depth);
+    const f = this.called(name, rawName);
+    f.calls++;
+    c.proc.calls++;
+    this.model.records++;
+    this.model.content.functionGraph = true;
+    this.link(parent, name);
+    const sys = parent?.sys ?? syscallOf(name);
+    if (sys !== null) this.sysCall(sys, name, parent?.sys == null, durNs);
+    if (durNs === durNs) {
+      f.timedCalls++;
+      f.totalNs += durNs;
+      f.selfNs += durNs;
+      if (parent !== null) parent.childNs += durNs;
+    }
+  }
+
+  exit(pid: number, depth: number, durNs: number, rawTail: string | null): void {
+    const c = this.ctx(pid);
+    this.model.records++;
+    this.model.content.functionGraph = true;
+    if (c.size > depth + 1) this.drop(c, depth + 1);
+    const frame: Frame | null = c.size === depth + 1 ? c.frames[depth] : null;
+    const tail = rawTail === null ? null : this.name(rawTail);
+    let name = frame?.name ?? null;
+    let f: FunctionStats;
+    let parent: Frame | null;
+    if (name !== null) {
+      if (tail !== null && tail !== name) this.model.mismatchedExits++;
+      f = this.fn(name);
+      parent = depth > 0 ? c.frames[depth - 1] : null;
+      if (frame!.sysRoot && durNs === durNs) this.sysTime(frame!.sys!, durNs);
+    } else {
+      if (frame === null) parent = this.openSlot(c, depth);
+      else parent = depth > 0 ? c.frames[depth - 1] : null;
+      if (tail === null) {
+        this.model.unmatchedExits++;
+        if (parent !== null && durNs === durNs) parent.childNs += durNs;
+        c.size = depth;
+        return;
+      }
+      name = tail;
+      f = this.called(name, rawTail!);
+      f.exitOnlyCalls++;
+      c.proc.calls++;
+      if (frame !== null && frame.pending !== null) {
+        for (const [callee, n] of frame.pending) this.edge(this.model.edges, name, callee, n);
+      }
+      this.link(parent, name);
+      const sys = parent?.sys ?? syscallOf(name);
+      if (sys !== null) this.sysCall(sys, name, parent?.sys == null, durNs);
+    }
+    if (durNs === durNs) {
+      f.timedCalls++;
+      f.totalNs += durNs;
+      f.selfNs += durNs - (frame?.childNs ?? 0);
+      if (parent !== null) parent.childNs += durNs;
+    }
+    c.size = depth;
+  }
+
+  /** A function-tracer hit: `name <-parent` (parent may be unknown). */
+  functionHit(pid: number, rawName: string, rawParent: string | null): void {
+    const c = this.ctx(pid);
+    const name = this.name(rawName);
+    this.called(name, rawName).calls++;
+    c.proc.calls++;
+    this.model.records++;
+    this.model.content.functionTracer = true;
+    if (rawParent !== null) this.edge(this.model.edges, this.name(rawParent), name, 1);
+  }
+
+  /** `trace-cmd profile` totals: `Event: func: name() (count) Total: ns`. */
+  profiledFunction(pid: number, rawName: string, count: number, totalNs: number): void {
+    const c = this.ctx(pid);
+    const f = this.called(this.name(rawName), rawName);
+    f.calls += count;
+    if (totalNs === totalNs) {
+      f.timedCalls += count;
+      f.totalNs += totalNs;
+    }
+    c.proc.calls += count;
+    this.model.records++;
+    this.model.content.profile = true;
+  }
+
+  event(pid: number, name: string, tsNs: number, count = 1): void {
+    const ev = this.model.events;
+    ev.set(name, (ev.get(name) ?? 0) + count);
+    this.ctx(pid).proc.events += count;
+    this.model.records++;
+    this.model.content.events = true;
+    if (name.length > 10 && name.charCodeAt(3) === 0x5f && name.startsWith('sys_')) this.syscallEvent(pid, name, tsNs);
+  }
+
+  beginStack(): void { this.stackPrev = null; }
+
+  /** One `=> frame` line; frames run from the innermost call outwards. */
+  stackFrame(rawName: string | null): void {
+    if (rawName === null) { this.stackPrev = null; return; }
+    const name = this.name(rawName);
+    if (this.stackPrev !== null) this.edge(this.model.stackEdges, name, this.stackPrev, 1);
+    this.stackPrev = name;
+  }
+
+  skip(line: number, reason: string, text: string): void {
+    const sk = this.model.skipped;
+    sk.count++;
+    if (sk.samples.length < SKIP_SAMPLES) {
+      const clean = Buffer.from(text.length > 160 ? text.slice(0, 160) : text, 'latin1').toString('utf8');
+      sk.samples.push({ line, reason, text: clean });
+    }
+  }
+
+  finish(): TraceModel {
+    for (const c of this.ctxs.values()) this.drop(c, 0);
+    return this.model;
+  }
+
+  private syscallEvent(pid: number, name: string, tsNs: number): void {
+    if (name.startsWith('sys_enter_')) {
+      const sys = name.slice(10);
+      this.sysStats(sys).calls++;
+      this.sysEnter.set(pid, { name: sys, ts: tsNs });
+    } else if (name.startsWith('sys_exit_')) {
+      const open = this.sysEnter.get(pid);
+      if (open !== undefined && open.name === name.slice(9) && tsNs === tsNs && open.ts === open.ts) {
+        const s = this.sysStats(open.name);
+        s.timedCalls++;
+        s.totalNs += tsNs - open.ts;
+      }
+      this.sysEnter.delete(pid);
+    }
+  }
+
+  private placeSys(fr: Frame, parent: Frame | null, name: string): void {
+    const inherited = parent?.sys ?? null;
+    const sys = inherited ?? syscallOf(name);
+    fr.sys = sys;
+    fr.sysRoot = inherited === null && sys !== null;
+    if (sys !== null) this.sysCall(sys, name, fr.sysRoot, NaN);
+  }
+
+  private sysCall(sys: string, name: string, root: boolean, durNs: number): void {
+    const s = this.sysStats(sys);
+    if (root) {
+      s.calls++;
+      if (durNs === durNs) { s.timedCalls++; s.totalNs += durNs; }
+    } else {
+      s.functions.set(name, (s.functions.get(name) ?? 0) + 1);
+    }
+  }
+
+  private sysTime(sys: string, durNs: number): void {
+    const s = this.sysStats(sys);
+    s.timedCalls++;
+    s.totalNs += durNs;
+  }
+
+  private sysStats(sys: string): SyscallStats {
+    let s = this.model.syscalls.get(sys);
+    if (s === undefined) {
+      s = { calls: 0, timedCalls: 0, totalNs: 0, functions: new Map() };
+      this.model.syscalls.set(sys, s);
+    }
+    return s;
+  }
+
+  /** Frees slots ≥ depth (counting named ones as unfinished) and fills unknown slots below it; returns the parent. */
+  private openSlot(c: Ctx, depth: number): Frame | null {
+    if (c.size > depth) this.drop(c, depth);
+    while (c.size < depth) {
+      const fr = this.frameAt(c, c.size);
+      fr.name = null;
+      fr.childNs = 0;
+      fr.pending = null;
+      fr.sys = null;
+      fr.sysRoot = false;
+      c.size++;
+    }
+    return depth > 0 ? c.frames[depth - 1] : null;
+  }
+
+  private drop(c: Ctx, size: number): void {
+    for (let i = size; i < c.size; i++) if (c.frames[i].name !== null) this.model.unfinishedCalls++;
+    c.size = size;
+  }
+
+  private frameAt(c: Ctx, i: number): Frame {
+    let fr = c.frames[i];
+    if (fr === undefined) {
+      fr = { name: null, childNs: 0, pending: null, sys: null, sysRoot: false };
+      c.frames[i] = fr;
+    }
+    return fr;
+  }
+
+  private link(parent: Frame | null, name: string): void {
+    if (parent === null) return;
+    if (parent.name !== null) {
+      this.edge(this.model.edges, parent.name, name, 1);
+    } else {
+      const p = parent.pending ?? (parent.pending = new Map());
+      p.set(name, (p.get(name) ?? 0) + 1);
+    }
+  }
+
+  private edge(edges: Map<string, Map<string, number>>, caller: string, callee: string, n: number): void {
+    let m = edges.get(caller);
+    if (m === undefined) { m = new Map(); edges.set(caller, m); }
+    m.set(callee, (m.get(callee) ?? 0) + n);
+  }
+
+  private name(raw: string): string { return normaliseFunctionName(raw); }
+
+  /** Stats of a called function, remembering the raw spelling when it was folded. */
+  private called(name: string, raw: string): FunctionStats {
+    const f = this.fn(name);
+    if (name !== raw) {
+      const v = f.variants ?? (f.variants = new Set());
+      if (v.size < VARIANT_LIMIT) v.add(raw);
+    }
+    return f;
+  }
+
+  private fn(name: string): FunctionStats {
+    let f = this.model.functions.get(name);
+    if (f === undefined) {
+      f = { calls: 0, exitOnlyCalls: 0, timedCalls: 0, totalNs: 0, selfNs: 0, variants: null };
+      this.model.functions.set(name, f);
+    }
+    return f;
+  }
+
+  private ctx(pid: number): Ctx {
+    const l = this.last;
+    if (l !== null && l.pid === pid) return l;
+    let c = this.ctxs.get(pid);
+    if (c === undefined) {
+      let proc = this.model.processes.get(pid);
+      if (proc === undefined) {
+        proc = { pid, comm: '', calls: 0, events: 0 };
+        this.model.processes.set(pid, proc);
+      }
+      c = { pid, frames: [], size: 0, proc };
+      this.ctxs.set(pid, c);
+    }
+    this.last = c;
+    return c;
+  }
+
+  /** Re-keys the unnamed CPU context as task `pid` once a banner names it. */
+  private adopt(unnamed: number, pid: number, comm: string): void {
+    const c = this.ctxs.get(unnamed);
+    const proc = this.model.processes.get(unnamed);
+    this.task(pid, comm);
+    const target = this.model.processes.get(pid)!;
+    if (proc !== undefined) {
+      target.calls += proc.calls;
+      target.events += proc.events;
+      this.model.processes.delete(unnamed);
+    }
+    if (c !== undefined) {
+      this.ctxs.delete(unnamed);
+      if (!this.ctxs.has(pid)) {
+        c.pid = pid;
+        c.proc = target;
+        this.ctxs.set(pid, c);
+      } else {
+        this.drop(c, 0);
+      }
+      if (this.last === c) this.last = null;
+    }
+  }
+}
