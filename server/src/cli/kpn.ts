@@ -29,7 +29,7 @@ const commands: Record<string, Command> = {
 /** Subcommands from other modules, loaded on demand so `kpn explain` does not pay for them. */
 const lazyCommands: Record<string, () => Promise<Command>> = {
   trace: async () => (require('./traceCommand') as typeof import('./traceCommand')).traceCommand,
-  attach: async () => (require('./attachCommand') as { attachCommand: Command }).attachCommand,
+  attach: async () => (require('./attachCommand') as typeof import('./attachCommand')).attachCommand,
 };
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
