@@ -14,7 +14,7 @@ import { KernelIndex, type StoredFile } from './kernelIndex';
 
 const MAGIC = 'KPNIDX\n\0';
 /** Bump whenever extraction or the stored shape changes: old caches are then discarded. */
-export const CACHE_FORMAT = 3;
+export const CACHE_FORMAT = 4;
 const HEADER_BYTES = 8 + 4 + 8 + 32 + 4;
 
 interface Payload { names: readonly string[]; files: StoredFile[] }

@@ -7,8 +7,8 @@
  * keep in sync on every edit.
  */
 import type {
-  CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType,
-  TracepointCall, TracepointDef,
+  CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Param,
+  Qualifier, Span, SyscallInfo, TracepointCall, TracepointDef,
 } from './model';
 import { syscallFunctionName } from './syscalls';
 
@@ -100,12 +100,7 @@ export class KernelIndex {
     const p = this.pool;
     const file = p.str(f.file);
     f.file = file;
-    for (const fn of f.functions) {
-      fn.file = file;
-      fn.returnType = p.str(fn.returnType);
-      fn.qualifiers = p.list(fn.qualifiers);
-      for (const prm of fn.params) prm.type = p.str(prm.type);
-    }
+    f.functions = f.functions.map((fn) => StoredFunction.from(fn, file, p));
     for (const o of f.ops) {
       o.file = file;
       o.struct = p.str(o.struct);
@@ -412,10 +407,72 @@ export class KernelIndex {
 
 export type { StoredFile };
 
-/** One copy of each repeated string and of each distinct small string list. */
+const NO_PARAMS: Param[] = [];
+
+/**
+ * A function definition with its two spans kept as eight numbers instead of six objects
+ * (a full tree has 700k definitions). Spans are built on access. The cache stores the plain
+ * fields; `from` accepts both that form and a FunctionDef fresh from a worker.
+ */
+class StoredFunction implements FunctionDef {
+  name!: string;
+  file!: string;
+  signature!: string;
+  returnType!: string;
+  params!: Param[];
+  qualifiers!: Qualifier[];
+  exported?: ExportKind;
+  syscall?: SyscallInfo;
+  // Start/end line and column of the definition (a*) and of the name (n*): in-object numbers.
+  private a0 = 0; private a1 = 0; private a2 = 0; private a3 = 0;
+  private n0 = 0; private n1 = 0; private n2 = 0; private n3 = 0;
+
+  static from(fn: FunctionDef | StoredFunction, file: string, pool: SharedStrings): StoredFunction {
+    const out = new StoredFunction();
+    out.name = fn.name;
+    out.file = file;
+    out.signature = fn.signature;
+    out.returnType = pool.str(fn.returnType);
+    out.params = pool.params(fn.params);
+    out.qualifiers = pool.list(fn.qualifiers);
+    if (fn.exported) out.exported = fn.exported;
+    if (fn.syscall) out.syscall = fn.syscall;
+    if ('a0' in fn) {
+      out.a0 = fn.a0; out.a1 = fn.a1; out.a2 = fn.a2; out.a3 = fn.a3;
+      out.n0 = fn.n0; out.n1 = fn.n1; out.n2 = fn.n2; out.n3 = fn.n3;
+    } else {
+      const { span, nameSpan } = fn;
+      out.a0 = span.start.line; out.a1 = span.start.col; out.a2 = span.end.line; out.a3 = span.end.col;
+      out.n0 = nameSpan.start.line; out.n1 = nameSpan.start.col; out.n2 = nameSpan.end.line; out.n3 = nameSpan.end.col;
+    }
+    return out;
+  }
+
+  get span(): Span {
+    return { start: { line: this.a0, col: this.a1 }, end: { line: this.a2, col: this.a3 } };
+  }
+
+  get nameSpan(): Span {
+    return { start: { line: this.n0, col: this.n1 }, end: { line: this.n2, col: this.n3 } };
+  }
+}
+
+/** One copy of each repeated string, small string list and parameter list. */
 class SharedStrings {
   private readonly strings = new Map<string, string>();
   private readonly lists = new Map<string, never[]>();
+  private readonly paramLists = new Map<string, Param[]>();
+
+  params(ps: Param[]): Param[] {
+    if (ps.length === 0) return NO_PARAMS;
+    let key = '';
+    for (const p of ps) key += p.type + '\0' + p.name + '\0';
+    const have = this.paramLists.get(key);
+    if (have) return have;
+    const shared = ps.map((p) => ({ type: this.str(p.type), name: this.str(p.name) }));
+    this.paramLists.set(key, shared);
+    return shared;
+  }
 
   str(s: string): string {
     const have = this.strings.get(s);
