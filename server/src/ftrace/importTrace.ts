@@ -1,15 +1,17 @@
 /**
- * Imports a trace file of any supported format into a TraceModel, streaming: text is decoded
- * chunk by chunk (latin1: every byte is one char, names are ASCII) and parsed line by line,
- * trace.dat is read natively. Progress is reported on bytes read; an AbortSignal cancels
+ * Imports a trace file of any supported format into a TraceModel, streaming: text is read in
+ * chunks of bytes and parsed line by line (trace-cmd report straight from the bytes, the other
+ * formats decoded as latin1: every byte is one char, names are ASCII), trace.dat is read natively. Progress is reported on bytes read; an AbortSignal cancels
  * between chunks.
  */
 import * as fs from 'node:fs';
 import { detectTextFormat, TRACE_DAT_MAGIC, TraceFormatError } from './detect';
 import { ModelBuilder, TraceModel } from './model';
-import { LineSplitter } from './text/lineSplitter';
+import { LineSplitter, type LineBlockSink } from './text/lineSplitter';
 import { ProfileLineParser } from './text/profileLine';
+import { ReportBytes } from './text/reportBytes';
 import { ReportLineParser } from './text/reportLine';
+import { StringLines } from './text/stringLines';
 import { TracefsLineParser } from './text/tracefsLine';
 import { importTraceDat } from './traceDat/importTraceDat';
 
@@ -40,27 +42,36 @@ export async function importTrace(file: string, opts: ImportOptions = {}): Promi
 /** One text importer for a file or a string: detection on the first chunk, then line parsing. */
 export class TextImport {
   private builder: ModelBuilder | null = null;
-  private parser: { line(s: string, a: number, b: number, n: number): void } | null = null;
-  private readonly splitter: LineSplitter;
+  private parser: TracefsLineParser | ReportLineParser | ProfileLineParser | null = null;
+  private splitter: LineSplitter | null = null;
+  /** Input held back until there is enough of it to detect the format. */
+  private head: Buffer[] = [];
+  private headLen = 0;
 
-  constructor() {
-    this.splitter = new LineSplitter(
-      (s, a, b, n) => this.parser!.line(s, a, b, n),
-      (n) => this.builder!.skip(n, 'line longer than 1 MiB dropped', ''),
-    );
-  }
-
-  feed(chunk: string): void {
-    if (this.parser === null) this.start(chunk);
-    this.splitter.feed(chunk);
+  /** `chunk` is only read during the call, so a read buffer can be reused. */
+  feed(chunk: Buffer): void {
+    if (this.splitter === null) {
+      if (this.headLen === 0 && chunk.length >= DEFAULT_CHUNK) {
+        this.start(chunk);
+      } else {
+        this.head.push(Buffer.from(chunk));
+        this.headLen += chunk.length;
+        if (this.headLen < DEFAULT_CHUNK) return;
+        chunk = this.takeHead();
+      }
+    }
+    this.splitter!.feed(chunk);
   }
 
   finish(): TraceModel {
-    if (this.parser === null) this.start('');
-    this.splitter.end();
+    if (this.splitter === null) {
+      const all = this.takeHead();
+      this.splitter!.feed(all);
+    }
+    this.splitter!.end();
     if (this.parser instanceof TracefsLineParser && this.parser.tracer !== '') this.builder!.model.formatDetail = this.parser.tracer;
     const model = this.builder!.finish();
-    model.lines = this.splitter.lineNo;
+    model.lines = this.splitter!.lineNo;
     if (model.records === 0 && model.skipped.count > 0) {
       const first = model.skipped.samples[0];
       throw new TraceFormatError(first.line, `no trace record could be read (${first.reason}: ${JSON.stringify(first.text)})`);
@@ -68,20 +79,39 @@ export class TextImport {
     return model;
   }
 
-  private start(sample: string): void {
+  private takeHead(): Buffer {
+    const all = Buffer.concat(this.head);
+    this.head = [];
+    this.start(all);
+    return all;
+  }
+
+  private start(first: Buffer): void {
+    const sample = first.toString('latin1');
     const nl = sample.lastIndexOf('\n');
     const d = detectTextFormat(nl > 0 && sample.length >= DEFAULT_CHUNK ? sample.slice(0, nl) : sample);
     const b = new ModelBuilder(d.format, d.detail);
     this.builder = b;
-    this.parser = d.format === 'trace-cmd-report' ? new ReportLineParser(b)
-      : d.format === 'trace-cmd-profile' ? new ProfileLineParser(b)
-      : new TracefsLineParser(b);
+    let sink: LineBlockSink;
+    if (d.format === 'trace-cmd-report') {
+      const report = new ReportLineParser(b);
+      this.parser = report;
+      sink = new ReportBytes(b, report);
+    } else {
+      this.parser = d.format === 'trace-cmd-profile' ? new ProfileLineParser(b) : new TracefsLineParser(b);
+      sink = new StringLines(this.parser);
+    }
+    this.splitter = new LineSplitter(sink, (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
   }
 }
 
 export function importTraceText(text: string): TraceModel {
+  return importTraceBytes(Buffer.from(text, 'latin1'));
+}
+
+export function importTraceBytes(bytes: Buffer): TraceModel {
   const t = new TextImport();
-  t.feed(text);
+  t.feed(bytes);
   return t.finish();
 }
 
@@ -95,7 +125,7 @@ async function importTextHandle(fh: fs.promises.FileHandle, total: number, opts:
     const { bytesRead } = await fh.read(buf, 0, size, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
-    t.feed(buf.toString('latin1', 0, bytesRead));
+    t.feed(bytesRead === size ? buf : buf.subarray(0, bytesRead));
     opts.onProgress?.(pos, total);
   }
   return t.finish();

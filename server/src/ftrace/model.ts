@@ -81,6 +81,15 @@ interface Frame {
 
 interface Ctx { pid: number; frames: Frame[]; size: number; proc: ProcessStats }
 
+/**
+ * What a raw spelling resolves to, worked out once per spelling rather than per call: the
+ * normalised name, its syscall, and its stats once it has been called.
+ */
+interface NameRef { raw: string; name: string; sys: string | null; stats: FunctionStats | null; variantNoted: boolean }
+
+/** Bounds the spellings remembered on inputs with unbounded distinct names (random data). */
+const REF_LIMIT = 1 << 20;
+
 export class ModelBuilder {
   readonly model: TraceModel;
   private readonly ctxs = new Map<number, Ctx>();
@@ -88,6 +97,7 @@ export class ModelBuilder {
   private readonly cpuTask: number[] = [];
   private stackPrev: string | null = null;
   private readonly sysEnter = new Map<number, { name: string; ts: number }>();
+  private readonly refs = new Map<string, NameRef>();
 
   constructor(format: TraceFormat, formatDetail = '') {
     this.model = {
@@ -129,9 +139,10 @@ export class ModelBuilder {
 
   enter(pid: number, depth: number, rawName: string): void {
     const c = this.ctx(pid);
-    const name = this.name(rawName);
+    const r = this.ref(rawName);
+    const name = r.name;
     const parent = this.openSlot(c, depth);
-    const f = this.called(name, rawName);
+    const f = this.called(r);
     f.calls++;
     c.proc.calls++;
     this.model.records++;
@@ -141,21 +152,22 @@ export class ModelBuilder {
     fr.name = name;
     fr.childNs = 0;
     fr.pending = null;
-    this.placeSys(fr, parent, name);
+    this.placeSys(fr, parent, r);
     c.size = depth + 1;
   }
 
   leaf(pid: number, depth: number, rawName: string, durNs: number): void {
     const c = this.ctx(pid);
-    const name = this.name(rawName);
+    const r = this.ref(rawName);
+    const name = r.name;
     const parent = this.openSlot(c, depth);
-    const f = this.called(name, rawName);
+    const f = this.called(r);
     f.calls++;
     c.proc.calls++;
     this.model.records++;
     this.model.content.functionGraph = true;
     this.link(parent, name);
-    const sys = parent?.sys ?? syscallOf(name);
+    const sys = parent?.sys ?? r.sys;
     if (sys !== null) this.sysCall(sys, name, parent?.sys == null, durNs);
     if (durNs === durNs) {
       f.timedCalls++;
@@ -171,7 +183,8 @@ export class ModelBuilder {
     this.model.content.functionGraph = true;
     if (c.size > depth + 1) this.drop(c, depth + 1);
     const frame: Frame | null = c.size === depth + 1 ? c.frames[depth] : null;
-    const tail = rawTail === null ? null : this.name(rawTail);
+    const tailRef = rawTail === null ? null : this.ref(rawTail);
+    const tail = tailRef === null ? null : tailRef.name;
     let name = frame?.name ?? null;
     let f: FunctionStats;
     let parent: Frame | null;
@@ -190,14 +203,14 @@ export class ModelBuilder {
         return;
       }
       name = tail;
-      f = this.called(name, rawTail!);
+      f = this.called(tailRef!);
       f.exitOnlyCalls++;
       c.proc.calls++;
       if (frame !== null && frame.pending !== null) {
         for (const [callee, n] of frame.pending) this.edge(this.model.edges, name, callee, n);
       }
       this.link(parent, name);
-      const sys = parent?.sys ?? syscallOf(name);
+      const sys = parent?.sys ?? tailRef!.sys;
       if (sys !== null) this.sysCall(sys, name, parent?.sys == null, durNs);
     }
     if (durNs === durNs) {
@@ -212,18 +225,19 @@ export class ModelBuilder {
   /** A function-tracer hit: `name <-parent` (parent may be unknown). */
   functionHit(pid: number, rawName: string, rawParent: string | null): void {
     const c = this.ctx(pid);
-    const name = this.name(rawName);
-    this.called(name, rawName).calls++;
+    const r = this.ref(rawName);
+    const name = r.name;
+    this.called(r).calls++;
     c.proc.calls++;
     this.model.records++;
     this.model.content.functionTracer = true;
-    if (rawParent !== null) this.edge(this.model.edges, this.name(rawParent), name, 1);
+    if (rawParent !== null) this.edge(this.model.edges, this.ref(rawParent).name, name, 1);
   }
 
   /** `trace-cmd profile` totals: `Event: func: name() (count) Total: ns`. */
   profiledFunction(pid: number, rawName: string, count: number, totalNs: number): void {
     const c = this.ctx(pid);
-    const f = this.called(this.name(rawName), rawName);
+    const f = this.called(this.ref(rawName));
     f.calls += count;
     if (totalNs === totalNs) {
       f.timedCalls += count;
@@ -248,7 +262,7 @@ export class ModelBuilder {
   /** One `=> frame` line; frames run from the innermost call outwards. */
   stackFrame(rawName: string | null): void {
     if (rawName === null) { this.stackPrev = null; return; }
-    const name = this.name(rawName);
+    const name = this.ref(rawName).name;
     if (this.stackPrev !== null) this.edge(this.model.stackEdges, name, this.stackPrev, 1);
     this.stackPrev = name;
   }
@@ -283,12 +297,12 @@ export class ModelBuilder {
     }
   }
 
-  private placeSys(fr: Frame, parent: Frame | null, name: string): void {
+  private placeSys(fr: Frame, parent: Frame | null, r: NameRef): void {
     const inherited = parent?.sys ?? null;
-    const sys = inherited ?? syscallOf(name);
+    const sys = inherited ?? r.sys;
     fr.sys = sys;
     fr.sysRoot = inherited === null && sys !== null;
-    if (sys !== null) this.sysCall(sys, name, fr.sysRoot, NaN);
+    if (sys !== null) this.sysCall(sys, r.name, fr.sysRoot, NaN);
   }
 
   private sysCall(sys: string, name: string, root: boolean, durNs: number): void {
@@ -361,14 +375,26 @@ export class ModelBuilder {
     m.set(callee, (m.get(callee) ?? 0) + n);
   }
 
-  private name(raw: string): string { return normaliseFunctionName(raw); }
+  private ref(raw: string): NameRef {
+    let r = this.refs.get(raw);
+    if (r === undefined) {
+      const name = normaliseFunctionName(raw);
+      r = { raw, name, sys: syscallOf(name), stats: null, variantNoted: false };
+      if (this.refs.size < REF_LIMIT) this.refs.set(raw, r);
+    }
+    return r;
+  }
 
   /** Stats of a called function, remembering the raw spelling when it was folded. */
-  private called(name: string, raw: string): FunctionStats {
-    const f = this.fn(name);
-    if (name !== raw) {
-      const v = f.variants ?? (f.variants = new Set());
-      if (v.size < VARIANT_LIMIT) v.add(raw);
+  private called(r: NameRef): FunctionStats {
+    const f = r.stats ?? (r.stats = this.fn(r.name));
+    if (!r.variantNoted) {
+      // A full variant set never shrinks, so one try per spelling is enough.
+      r.variantNoted = true;
+      if (r.name !== r.raw) {
+        const v = f.variants ?? (f.variants = new Set());
+        if (v.size < VARIANT_LIMIT) v.add(r.raw);
+      }
     }
     return f;
   }

@@ -1,68 +1,74 @@
 /**
- * Splits decoded chunks into lines without copying them: each line reaches the sink as
- * (chunk, start, end, lineNo). A line longer than MAX_LINE is reported and dropped instead of
- * growing the carry without bound (a binary or newline-free file must not exhaust memory).
+ * Cuts a byte stream into blocks of whole lines without copying them: each block reaches the
+ * sink as (buf, start, stop, firstLineNo) with buf[stop] the block's last '\n', so the parser
+ * finds line ends itself while scanning fields. Only a line that straddles two chunks is
+ * copied. A line longer than MAX_LINE is reported and dropped instead of growing the carry
+ * without bound (a binary or newline-free file must not exhaust memory).
  */
-export type LineSink = (s: string, start: number, end: number, lineNo: number) => void;
+export interface LineBlockSink {
+  /** Parses every line of buf[start, stop]; returns how many there were. */
+  block(buf: Buffer, start: number, stop: number, firstLineNo: number): number;
+}
 
 export const MAX_LINE = 1 << 20;
+const NL = 0x0a;
 
 export class LineSplitter {
-  private carry = '';
+  private carry: Buffer[] = [];
+  private carryLen = 0;
   private dropping = false;
   lineNo = 0;
 
-  constructor(private readonly sink: LineSink, private readonly onLongLine: (lineNo: number) => void) {}
+  constructor(private readonly sink: LineBlockSink, private readonly onLongLine: (lineNo: number) => void) {}
 
-  feed(chunk: string): void {
-    let s = chunk;
+  /** `chunk` is only read during the call; the caller may reuse it afterwards. */
+  feed(chunk: Buffer): void {
     let p = 0;
-    if (this.carry.length > 0) {
-      const nl = chunk.indexOf('\n');
-      if (nl < 0) { this.grow(chunk); return; }
-      // Only the straddling line is joined, never the whole chunk.
-      const line = this.carry + chunk.slice(0, nl);
-      this.carry = '';
-      this.emit(line, 0, line.length);
-      p = nl + 1;
-    } else if (this.dropping) {
-      const nl = chunk.indexOf('\n');
-      if (nl < 0) return;
-      this.dropping = false;
-      this.lineNo++;
-      p = nl + 1;
-    }
-    for (;;) {
-      const nl = s.indexOf('\n', p);
-      if (nl < 0) break;
-      this.emit(s, p, nl);
+    if (this.carryLen > 0 || this.dropping) {
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) { this.grow(chunk, 0); return; }
+      if (this.dropping) {
+        this.dropping = false;
+        this.lineNo++;
+      } else {
+        // Only the straddling line is joined, never the whole chunk.
+        this.carry.push(chunk.subarray(0, nl + 1));
+        const line = Buffer.concat(this.carry);
+        this.carry = [];
+        this.carryLen = 0;
+        this.lineNo += this.sink.block(line, 0, line.length - 1, this.lineNo + 1);
+      }
       p = nl + 1;
     }
-    if (p < s.length) this.grow(s.slice(p));
-    s = '';
+    const last = chunk.lastIndexOf(NL);
+    if (last >= p) {
+      this.lineNo += this.sink.block(chunk, p, last, this.lineNo + 1);
+      p = last + 1;
+    }
+    if (p < chunk.length) this.grow(chunk, p);
   }
 
   end(): void {
-    if (this.carry.length > 0) {
-      const line = this.carry;
-      this.carry = '';
-      this.emit(line, 0, line.length);
-    }
+    if (this.carryLen === 0) return;
+    this.carry.push(Buffer.from([NL]));
+    const line = Buffer.concat(this.carry);
+    this.carry = [];
+    this.carryLen = 0;
+    this.lineNo += this.sink.block(line, 0, line.length - 1, this.lineNo + 1);
   }
 
-  private emit(s: string, start: number, end: number): void {
-    this.lineNo++;
-    this.sink(s, start, end, this.lineNo);
-  }
-
-  private grow(part: string): void {
+  private grow(chunk: Buffer, from: number): void {
     if (this.dropping) return;
-    if (this.carry.length + part.length > MAX_LINE) {
-      this.carry = '';
+    const n = chunk.length - from;
+    if (this.carryLen + n > MAX_LINE) {
+      this.carry = [];
+      this.carryLen = 0;
       this.dropping = true;
       this.onLongLine(this.lineNo + 1);
       return;
     }
-    this.carry += part;
+    // A copy: the caller reuses its read buffer.
+    this.carry.push(Buffer.from(chunk.subarray(from)));
+    this.carryLen += n;
   }
 }

@@ -12,7 +12,8 @@ import { hdr, headerTimestampNs, parseTaskHeader } from './taskHeader';
 import { isDigit, isNameChar, scanDuration, scanned, scanSymbolEnd, skipSpaces, startsWithAt, trimEnd } from './scan';
 
 export class ReportLineParser {
-  private inStack = false;
+  /** Inside a kernel_stack record; ReportBytes clears it on the records it parses itself. */
+  inStack = false;
 
   constructor(private readonly b: ModelBuilder) {}
 

@@ -16,8 +16,8 @@ export async function importTraceDat(fh: fs.promises.FileHandle, total: number, 
     (l.otherInstances.length > 0 ? `; instances not imported: ${l.otherInstances.join(', ')}` : '');
   if (l.latencyTextOffset > 0) {
     // Lazy import: the text importer depends on this module's caller.
-    const { importTraceText } = await import('../importTrace.js');
-    const m = importTraceText((await readAt(fh, l.latencyTextOffset, total - l.latencyTextOffset)).toString('latin1'));
+    const { importTraceBytes } = await import('../importTrace.js');
+    const m = importTraceBytes(await readAt(fh, l.latencyTextOffset, total - l.latencyTextOffset));
     m.format = 'trace.dat';
     m.formatDetail = `${detail}; latency text`;
     return m;
