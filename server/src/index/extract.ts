@@ -8,6 +8,8 @@
  */
 import Parser = require('tree-sitter');
 import type { SyntaxNode } from 'tree-sitter';
+import { blankBodies } from './bodies';
+import { scanCalls, type ScannedCall } from './callScan';
 import { maskAttributes, MASKED_MACROS } from './mask';
 import { syscallSymbols } from './syscalls';
 import type {
@@ -31,7 +33,10 @@ interface Ctx {
   text: string;
   facts: FileFacts;
   /** Function ranges in source order, for mapping a call site to its caller. */
-  fnRanges: { start: number; end: number; name: string }[];
+  fnRanges: { start: number; bodyStart: number; end: number; name: string }[];
+  /** The text calls are scanned in: attribute and loop macros masked, bodies intact. */
+  masked: string;
+  lines: LineTable;
 }
 
 /** The facts plain text scans find: exports, tracepoint definitions, instance macros. */
@@ -47,12 +52,13 @@ export function scanFacts(file: string, text: string, size: number, mtimeMs: num
 export function extractFacts(parser: Parser, file: string, text: string, size: number, mtimeMs: number): FileFacts {
   const facts = scanFacts(file, text, size, mtimeMs);
   const masked = maskAttributes(text);
-  const tree = parser.parse(masked, undefined, { bufferSize: Math.max(masked.length + 1, 32 * 1024) });
+  const skeleton = blankBodies(masked);
+  const tree = parser.parse(skeleton, undefined, { bufferSize: Math.max(skeleton.length + 1, 32 * 1024) });
   const root = tree.rootNode;
   facts.hasError = root.hasError;
-  const ctx: Ctx = { file, text, facts, fnRanges: [] };
+  const ctx: Ctx = { file, text, facts, fnRanges: [], masked, lines: new LineTable(text) };
   visitTop(ctx, root);
-  extractCalls(ctx, root);
+  extractCalls(ctx);
 
   const exported = new Map(facts.exports.map((e) => [e.name, e.kind]));
   for (const fn of facts.functions) {
@@ -70,33 +76,58 @@ const CONTAINERS = new Set([
   'ERROR', 'linkage_specification', 'declaration_list',
 ]);
 
-function visitTop(ctx: Ctx, node: SyntaxNode): void {
-  const n = node.namedChildCount;
-  for (let i = 0; i < n; i++) {
-    const c = node.namedChild(i)!;
-    switch (c.type) {
+function visitTop(ctx: Ctx, root: SyntaxNode): void {
+  walkLevel(ctx, root.walk());
+}
+
+/**
+ * Visits one level of top-level nodes with a cursor: headers hold thousands of prototypes and
+ * `#define`s, and materialising a SyntaxNode for each (a native round trip) cost more than the
+ * parse of the skeleton. Nodes are created only for the kinds that can hold facts.
+ */
+function walkLevel(ctx: Ctx, cursor: Parser.TreeCursor): void {
+  if (!cursor.gotoFirstChild()) return;
+  let syscallHead: SyntaxNode | null = null;
+  do {
+    const type = cursor.nodeType;
+    if (type === 'comment' || !cursor.nodeIsNamed) continue;
+    const head = syscallHead;
+    syscallHead = null;
+    switch (type) {
       case 'function_definition':
-        functionDefinition(ctx, c);
+        functionDefinition(ctx, cursor.currentNode);
         break;
       case 'declaration':
-        declaration(ctx, c);
-        break;
-      case 'expression_statement': {
-        const next = node.namedChild(i + 1);
-        if (next && next.type === 'compound_statement' && syscallStatement(ctx, c, next)) i++;
-        break;
-      }
       case 'struct_specifier':
-        structType(ctx, c);
+      case 'type_definition':
+        if (holdsBrace(ctx.text, cursor.startIndex, cursor.endIndex)) topLevelDeclaration(ctx, cursor.currentNode);
         break;
-      case 'type_definition': {
-        const t = c.childForFieldName('type');
-        if (t && t.type === 'struct_specifier') structType(ctx, t);
+      case 'expression_statement':
+        if (SYSCALL_PREFIX.test(ctx.text.slice(cursor.startIndex, cursor.startIndex + 24))) syscallHead = cursor.currentNode;
         break;
-      }
+      case 'compound_statement':
+        if (head) syscallStatement(ctx, head, cursor.currentNode);
+        break;
       default:
-        if (CONTAINERS.has(c.type)) visitTop(ctx, c);
+        if (CONTAINERS.has(type)) walkLevel(ctx, cursor);
     }
+  } while (cursor.gotoNextSibling());
+  cursor.gotoParent();
+}
+
+const SYSCALL_PREFIX = /^(?:COMPAT_)?SYSCALL_DEFINE[0-6]\s*\(/;
+
+function holdsBrace(text: string, from: number, to: number): boolean {
+  const i = text.indexOf('{', from);
+  return i >= 0 && i < to;
+}
+
+function topLevelDeclaration(ctx: Ctx, c: SyntaxNode): void {
+  if (c.type === 'declaration') declaration(ctx, c);
+  else if (c.type === 'struct_specifier') structType(ctx, c);
+  else {
+    const t = c.childForFieldName('type');
+    if (t && t.type === 'struct_specifier') structType(ctx, t);
   }
 }
 
@@ -117,14 +148,21 @@ function functionDefinition(ctx: Ctx, node: SyntaxNode): void {
   // A masked-out macro or a keyword leaking through as a name means the parse went wrong.
   if (MASKED_MACROS.has(name) || name === 'void') return;
 
-  const start = node.startIndex;
+  // `arch_initcall(x)` without a `;` before a definition is glued to it by the grammar; a return
+  // type never holds a `)` before the name (attributes are masked), so the definition starts after the last one.
+  let start = node.startIndex;
+  const glued = ctx.masked.lastIndexOf(')', nameNode.startIndex);
+  if (glued >= start) {
+    start = glued + 1;
+    while (/\s/.test(ctx.text[start])) start++;
+  }
   const prefix = ctx.text.slice(start, nameNode.startIndex);
   const qualifiers = readQualifiers(prefix);
   const params = readParams(ctx.text, fnDecl.childForFieldName('parameters'));
   const fn: FunctionDef = {
     name,
     file: ctx.file,
-    span: span(node),
+    span: start === node.startIndex ? span(node) : { start: ctx.lines.at(start), end: pos(node.endPosition) },
     nameSpan: span(nameNode),
     signature: fold(ctx.text.slice(start, body.startIndex)),
     returnType: returnTypeOf(prefix),
@@ -132,7 +170,7 @@ function functionDefinition(ctx: Ctx, node: SyntaxNode): void {
     qualifiers,
   };
   ctx.facts.functions.push(fn);
-  ctx.fnRanges.push({ start, end: node.endIndex, name });
+  ctx.fnRanges.push({ start, bodyStart: body.startIndex, end: node.endIndex, name });
 }
 
 /** `SYSCALL_DEFINE3(connect, int, fd, …)` parsed as a call statement followed by a block. */
@@ -170,7 +208,7 @@ function syscallDefinition(ctx: Ctx, head: SyntaxNode, macro: string, argText: s
     qualifiers: [],
     syscall: { name: sysName, nargs, compat, symbols: syscallSymbols(sysName, nargs, compat) },
   });
-  ctx.fnRanges.push({ start, end: body.endIndex, name });
+  ctx.fnRanges.push({ start, bodyStart: body.startIndex, end: body.endIndex, name });
 }
 
 /** Position of an offset known to lie on the node's first lines, without a full line table. */
@@ -379,72 +417,36 @@ function isFunctionPointer(decl: SyntaxNode): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calls. `descendantsOfType` walks the tree natively; the callee is then read from the text at the
-// call's start offset, so no per-node native call is made (that is where JS time went).
+// Calls: read lexically from each body (bodies were blanked for the parse; see bodies.ts).
 
-/** A postfix chain such as `ops->f`, `sk->sk_prot->connect`, `tbl[i].fn` directly followed by `(`. */
-const CALLEE_RE = /([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*\(/y;
-/** The same chain in parentheses: `(*ops->fn)(…)`, `(ops->fn)(…)`. */
-const PAREN_CALLEE_RE = /\(\s*\*?\s*([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*\)\s*\(/y;
-const LAST_FIELD_RE = /\s*(?:->|\.)\s*([A-Za-z_]\w*)$/;
-
-function extractCalls(ctx: Ctx, root: SyntaxNode): void {
-  const ranges = ctx.fnRanges.sort((a, b) => a.start - b.start);
-  let hint = 0;
-  const rangeAt = (offset: number) => {
-    // Calls arrive in source order, so the previous answer is almost always the right start.
-    if (hint < ranges.length && offset >= ranges[hint].start && offset < ranges[hint].end) return ranges[hint];
-    let lo = 0;
-    let hi = ranges.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const r = ranges[mid];
-      if (offset < r.start) hi = mid - 1;
-      else if (offset >= r.end) lo = mid + 1;
-      else { hint = mid; return r; }
-    }
-    return undefined;
-  };
-  const { facts, file, text } = ctx;
-  const structOf = new Map<string, string | undefined>();
-  for (const node of root.descendantsOfType('call_expression')) {
-    const { offset, line, col } = rawStart(node);
-    let m: RegExpExecArray | null = null;
-    CALLEE_RE.lastIndex = offset;
-    m = CALLEE_RE.exec(text);
-    if (!m) {
-      PAREN_CALLEE_RE.lastIndex = offset;
-      m = PAREN_CALLEE_RE.exec(text);
-      if (!m) continue;
-    }
-    const range = rangeAt(offset);
-    const caller = range?.name ?? '';
-    const head = m[1];
-    const chain = m[2];
-    if (!chain) {
-      if (ALL_CAPS.test(head)) continue;
-      const p = { line, col: m[0].startsWith('(') ? col + m[0].indexOf(head) : col };
-      if (head.startsWith('trace_') && head.length > 6) {
-        const tc: TracepointCall = { caller, name: head.slice(6), file, pos: p };
-        facts.tracepointCalls.push(tc);
-      } else {
-        const cs: CallSite = { caller, callee: head, file, pos: p };
-        facts.calls.push(cs);
+function extractCalls(ctx: Ctx): void {
+  const { facts, file, text, masked, lines } = ctx;
+  const scanned: ScannedCall[] = [];
+  for (const r of ctx.fnRanges) {
+    scanned.length = 0;
+    scanCalls(masked, r.bodyStart, r.end, scanned);
+    const structOf = new Map<string, string | undefined>();
+    for (const s of scanned) {
+      const p = lines.at(s.nameOffset);
+      if (s.object === undefined) {
+        if (ALL_CAPS.test(s.name)) continue;
+        if (s.name.startsWith('trace_') && s.name.length > 6) {
+          const tc: TracepointCall = { caller: r.name, name: s.name.slice(6), file, pos: p };
+          facts.tracepointCalls.push(tc);
+        } else {
+          const cs: CallSite = { caller: r.name, callee: s.name, file, pos: p };
+          facts.calls.push(cs);
+        }
+        continue;
       }
-      continue;
+      const ic: IndirectCall = { caller: r.name, field: s.name, expr: s.expr!, file, pos: p };
+      if (/^[A-Za-z_]\w*$/.test(s.object)) {
+        if (!structOf.has(s.object)) structOf.set(s.object, declaredStruct(text, r.start, s.offset, s.object));
+        const st = structOf.get(s.object);
+        if (st) ic.struct = st;
+      }
+      facts.indirectCalls.push(ic);
     }
-    const last = LAST_FIELD_RE.exec(chain);
-    if (!last) continue;
-    const object = head + chain.slice(0, chain.length - last[0].length);
-    const fieldOffset = m.index + m[0].lastIndexOf(last[1], m[0].length - 1);
-    const ic: IndirectCall = { caller, field: last[1], expr: fold(head + chain), file, pos: { line, col: col + (fieldOffset - offset) } };
-    if (range && object === head) {
-      const key = `${range.start}:${head}`;
-      if (!structOf.has(key)) structOf.set(key, declaredStruct(text, range.start, offset, head));
-      const st = structOf.get(key);
-      if (st) ic.struct = st;
-    }
-    facts.indirectCalls.push(ic);
   }
 }
 
@@ -455,30 +457,6 @@ function declaredStruct(text: string, from: number, to: number, variable: string
   let found: string | undefined;
   for (let m = re.exec(body); m; m = re.exec(body)) found = m[1];
   return found;
-}
-
-/**
- * Start offset and position of a node straight from the fields node-tree-sitter 0.25 marshals
- * into every SyntaxNode (TSNode context: start byte, row, column; bytes of the UTF-16 input),
- * which saves a native call per access. `checkRawLayout` verifies the layout once per worker.
- */
-function rawStart(node: SyntaxNode): { offset: number; line: number; col: number } {
-  if (rawLayout === undefined) rawLayout = checkRawLayout((node.tree as unknown as { language: unknown }).language);
-  if (!rawLayout) return { offset: node.startIndex, line: node.startPosition.row, col: node.startPosition.column };
-  const raw = node as unknown as number[];
-  return { offset: raw[2] / 2, line: raw[3], col: raw[4] / 2 };
-}
-
-let rawLayout: boolean | undefined;
-
-function checkRawLayout(language: unknown): boolean {
-  const probe = new Parser();
-  probe.setLanguage(language as never);
-  const calls = probe.parse('int f(void) {\n  /* \u00e9 */ a(1); b->c(2);\n}\n').rootNode.descendantsOfType('call_expression');
-  return calls.length === 2 && calls.every((c) => {
-    const raw = c as unknown as number[];
-    return raw[2] / 2 === c.startIndex && raw[3] === c.startPosition.row && raw[4] / 2 === c.startPosition.column;
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ export async function indexTree(root: string, opts: IndexOptions = {}): Promise<
     workers: opts.workers,
     signal: opts.signal,
     onProgress: opts.onProgress,
+    log,
     onFacts: (f) => {
       if (f.skipped) log(`skipped ${f.file}: ${f.skipped}`);
       index.setFile(f);

@@ -32,7 +32,8 @@ const BARE = [
   '__aligned_largest', '__nocapture', '__nosanitizecoverage', '__no_sanitize_undefined', '__no_sanitize_thread',
   '__no_sanitize_memory', '__ssp', '__sysv_abi', '__vdso_data', '__section_data', '__efistub_global',
   '__compiletime_error_fallback', '__ftrace', '__exception_irq_entry', '__irq_entry_text', '__kcfi',
-  '__gnu_inline', '__unused', '__sched_text', '__nosave', '__initdata_rodata', '__setup_data',
+  '__gnu_inline', '__unused', '__sched_text', '__nosave', '__initdata_rodata', '__setup_data', '__no_kmsan_checks',
+  '__no_sanitize_coverage', '__always_used', '__uml_exitcall', '__percpu_data',
 ] as const;
 
 /** Macros whose parenthesised argument list is part of the attribute. */

@@ -1,35 +1,45 @@
 /**
- * Worker thread: parses the files it is sent and posts their facts back.
- * The native tree-sitter binding does not report its memory to V8 and has no Tree.delete(), so
- * without an explicit collection every ~64 MB of input a worker grows to many gigabytes.
+ * Parser process: parses the files it is sent and sends their facts back.
+ *
+ * A process rather than a thread, so that a native crash in the parser (an abort takes the whole
+ * process down) costs one worker, not the language server. The native tree-sitter binding does
+ * not report its memory to V8 and has no Tree.delete(), so the worker collects explicitly every
+ * ~64 MB of input (it is started with --expose-gc); without that it grows to many gigabytes.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import Parser = require('tree-sitter');
 import C = require('tree-sitter-c');
+import type { FileFacts } from './model';
 import { indexOneFile, type FileLimits } from './readFile';
 
-export interface WorkerRequest { id: number; files: string[] }
-export interface WorkerReply { id: number; facts: import('./model').FileFacts[] }
+export interface WorkerInit { type: 'init'; root: string; limits: FileLimits }
+export interface WorkerRequest { type: 'parse'; id: number; files: string[] }
+export interface WorkerReply { id: number; facts: FileFacts[] }
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-const { root, limits } = workerData as { root: string; limits: FileLimits };
-const parser = new Parser();
-parser.setLanguage(C as never);
 const GC_EVERY_BYTES = 64 << 20;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+let root = '';
+let limits: FileLimits | undefined;
+let parser: Parser | undefined;
 let sinceGc = 0;
 
-parentPort!.on('message', async (req: WorkerRequest) => {
-  const facts = [];
-  for (const rel of req.files) {
-    const f = await indexOneFile(parser, root, rel, limits);
+process.on('message', async (msg: WorkerInit | WorkerRequest) => {
+  if (msg.type === 'init') {
+    root = msg.root;
+    limits = msg.limits;
+    parser = new Parser();
+    parser.setLanguage(C as never);
+    return;
+  }
+  const facts: FileFacts[] = [];
+  for (const rel of msg.files) {
+    const f = await indexOneFile(parser!, root, rel, limits!);
     facts.push(f);
     if (!f.defineOnly) sinceGc += f.size;
     if (sinceGc > GC_EVERY_BYTES) { gc(); sinceGc = 0; }
   }
-  const reply: WorkerReply = { id: req.id, facts };
-  parentPort!.postMessage(reply);
+  const reply: WorkerReply = { id: msg.id, facts };
+  process.send!(reply);
 });
+
+process.on('disconnect', () => process.exit(0));
