@@ -17,6 +17,8 @@ function hostileTree() {
   writeFileSync(join(dir, 'binary.c'), Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0]), randomBytes(4096)]));
   // Latin-1 bytes that are not valid UTF-8, in a comment and around a real function.
   writeFileSync(join(dir, 'latin1.c'), Buffer.concat([Buffer.from('/* caf'), Buffer.from([0xe9, 0xff, 0xfe]), Buffer.from(' */\nint latin_fn(int a) { return a; }\n')]));
+  // Identifiers that are also Object.prototype members (a plain-object lookup once crashed workers on these).
+  writeFileSync(join(dir, 'proto.c'), 'static void __attribute__((constructor)) toString(void) { hasOwnProperty(1); }\nint __proto__(int valueOf) { return constructor(valueOf); }\n');
   // Unparsable C.
   writeFileSync(join(dir, 'garbage.c'), '}}}} int ((( ;; #if \n struct { = = = \n' + 'x'.repeat(10000));
   // A 70 MB file: skipped with a log line.
@@ -53,6 +55,9 @@ test('indexing a hostile folder finishes with clear reasons', async () => {
     assert.ok(logs.some((l) => l.includes('drivers/x/huge.c')), logs.join('\n'));
     assert.ok(logs.some((l) => /symbolic links not followed/.test(l)));
     assert.ok(index.fileFacts('garbage.c').hasError);
+    assert.deepEqual(index.resolve('toString').map((f) => f.qualifiers), [['static']]);
+    assert.equal(index.resolve('__proto__').length, 1);
+    assert.deepEqual(index.callersOf('constructor').map((c) => c.caller), ['__proto__']);
     // f299.c was deleted while indexing: either parsed before, or recorded unreadable; never fatal.
     const f299 = index.fileFacts('drivers/x/f299.c');
     assert.ok(!f299 || f299.functions.length === 1 || /unreadable/.test(f299.skipped), JSON.stringify(f299));

@@ -36,7 +36,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const [name, ...args] = argv;
   try {
     if (!name || name === '--help' || name === '-h' || name === 'help') { out.write(USAGE + '\n'); return name ? 0 : 2; }
-    const cmd = commands[name] ?? (lazyCommands[name] ? await lazyCommands[name]() : undefined);
+    // Own properties only: `kpn constructor` must not find Object.prototype.constructor.
+    const cmd = Object.hasOwn(commands, name) ? commands[name] : Object.hasOwn(lazyCommands, name) ? await lazyCommands[name]() : undefined;
     if (!cmd) throw new UsageError(`unknown command '${name}'`);
     return await cmd(args, out, err);
   } catch (e) {

@@ -5,7 +5,8 @@ export interface EdgeJson { caller: string; callee: string; count: number }
 
 export function modelToJson(m: TraceModel): Record<string, unknown> {
   const graph = m.content.functionGraph;
-  const functions: Record<string, unknown> = {};
+  // Null prototype: a traced function may be called `__proto__` or `constructor`.
+  const functions: Record<string, unknown> = Object.create(null);
   const byTime = [...m.functions].sort((a, b) => b[1].totalNs - a[1].totalNs || b[1].calls - a[1].calls || cmp(a[0], b[0]));
   for (const [name, f] of byTime) {
     functions[name] = {
@@ -18,7 +19,7 @@ export function modelToJson(m: TraceModel): Record<string, unknown> {
       ...(f.variants ? { variants: [...f.variants].sort() } : {}),
     };
   }
-  const syscalls: Record<string, unknown> = {};
+  const syscalls: Record<string, unknown> = Object.create(null);
   for (const [name, s] of [...m.syscalls].sort((a, b) => cmp(a[0], b[0]))) {
     syscalls[name] = {
       calls: s.calls,

@@ -20,10 +20,10 @@ import { emptyFacts, QUALIFIERS } from './model';
 
 const QUALIFIER_SET = new Set<string>(QUALIFIERS);
 /** Spellings that mean the same qualifier. */
-const QUALIFIER_ALIASES: Record<string, Qualifier> = {
-  __inline: 'inline', __inline__: 'inline', noinline_for_stack: 'noinline', __noinline_for_stack: 'noinline',
-  __noinline: 'noinline',
-};
+const QUALIFIER_ALIASES = new Map<string, Qualifier>([
+  ['__inline', 'inline'], ['__inline__', 'inline'], ['noinline_for_stack', 'noinline'], ['__noinline_for_stack', 'noinline'],
+  ['__noinline', 'noinline'],
+]);
 const SYSCALL_MACRO = /^(COMPAT_)?SYSCALL_DEFINE([0-6])$/;
 const ALL_CAPS = /^[A-Z0-9_]+$/;
 const NOT_FUNCTIONS = new Set(['NULL', 'true', 'false', 'THIS_MODULE']);
@@ -246,13 +246,13 @@ function innermostIdentifier(node: SyntaxNode | null): SyntaxNode | null {
 function readQualifiers(prefix: string): Qualifier[] {
   const out: Qualifier[] = [];
   for (const tok of prefix.match(/[A-Za-z_]\w*/g) ?? []) {
-    const q = QUALIFIER_SET.has(tok) ? (tok as Qualifier) : QUALIFIER_ALIASES[tok];
+    const q = QUALIFIER_SET.has(tok) ? (tok as Qualifier) : QUALIFIER_ALIASES.get(tok);
     if (q && !out.includes(q)) out.push(q);
   }
   return out;
 }
 
-const NOT_IN_RETURN_TYPE = new Set<string>([...QUALIFIERS, ...Object.keys(QUALIFIER_ALIASES), 'register', 'auto']);
+const NOT_IN_RETURN_TYPE = new Set<string>([...QUALIFIERS, ...QUALIFIER_ALIASES.keys(), 'register', 'auto']);
 
 function returnTypeOf(prefix: string): string {
   const cleaned = prefix
