@@ -2,7 +2,4 @@
 # Opens a real VS Code (code-server on 127.0.0.1, URL printed) with the extension installed and a
 # kernel tree opened: Debian's linux-source-6.12, extracted on first use, or the folder you pass.
 set -euo pipefail
-cd "$(dirname "$0")"
-bash scripts/setup.sh
-export PATH="$PWD/.cache/node/bin:$PATH"
-exec bash scripts/open-vscode.sh "$@"
+exec bash "$(dirname "$0")/scripts/open-vscode.sh" "$@"

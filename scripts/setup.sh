@@ -11,7 +11,7 @@ if [ "$mode" = test ]; then
   # the benchmarks compare with, and Chromium for the real-editor tests.
   apt_packages+=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool trace-cmd linux-source-6.1 universal-ctags chromium libkrb5-dev zstd)
 else
-  apt_packages+=(linux-source-6.12 libkrb5-dev)
+  : # run.sh: kernel-tree.sh and install-editor.sh install the kernel source and the editor themselves
 fi
 
 missing=()
