@@ -26,6 +26,8 @@ const QUALIFIER_ALIASES = new Map<string, Qualifier>([
 ]);
 const SYSCALL_MACRO = /^(COMPAT_)?SYSCALL_DEFINE([0-6])$/;
 const ALL_CAPS = /^[A-Z0-9_]+$/;
+/** `= foo_open,`, `{ foo_open, &bar }`, `(void *)fn }`: an identifier that is a whole value. */
+const VALUE_IDENTIFIER = /[=,{&)]\s*[A-Za-z_]\w*\s*[,}]/;
 const NOT_FUNCTIONS = new Set(['NULL', 'true', 'false', 'THIS_MODULE']);
 
 interface Ctx {
@@ -320,6 +322,9 @@ function declaration(ctx: Ctx, node: SyntaxNode): void {
       instance = id.text;
       isArray = declarator.type === 'array_declarator';
     }
+    // Register and firmware tables hold thousands of numbers and no function: walking their
+    // nodes cost more than parsing them. Only a plain identifier in value position can register one.
+    if (!VALUE_IDENTIFIER.test(ctx.text.slice(value.startIndex, value.endIndex))) continue;
     const instancePos = pos(declarator.startPosition);
     initializer(ctx, value, instance, struct, isArray ? 'array' : 'struct', '', instancePos);
   }
