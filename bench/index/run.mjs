@@ -47,6 +47,7 @@ execFileSync('bash', ['-c', 'find . -name "*.[ch]" -print0 | xargs -0 cat > /dev
 const rows = { ctags: [], cold: [], warm: [] };
 let stats;
 let ctagsTags = 0;
+if (RUNS === 0) console.error('--runs 0: latency only');
 for (let r = 0; r < RUNS; r++) {
   const tagsDir = mkdtempSync(join(tmpdir(), 'kpn-bench-tags-'));
   const c = timed('ctags', ['-R', '--languages=C', '--langmap=c:+.h', '--kinds-C=+p', '--fields=+nS', '-f', join(tagsDir, 'tags'), '.'], root);
@@ -62,8 +63,8 @@ for (let r = 0; r < RUNS; r++) {
   console.error(`run ${r + 1}: ctags ${c.wall}s ${c.rssMiB}MiB · kpn cold ${cold.wall}s ${cold.rssMiB}MiB · warm ${rows.warm.at(-1).wall}s ${rows.warm.at(-1).rssMiB}MiB`);
 }
 
-// Latency through the real server, started on a saved cache.
-const cacheDir = mkdtempSync(join(tmpdir(), 'kpn-bench-cache-'));
+// Latency through the real server, started on a saved cache (--cache DIR reuses one).
+const cacheDir = opt('cache') ?? mkdtempSync(join(tmpdir(), 'kpn-bench-cache-'));
 execFileSync(process.execPath, [KPN, 'index', root, '--cache', cacheDir]);
 const t0 = Date.now();
 const server = await startServer(root, { cacheDir });
@@ -99,7 +100,13 @@ for (const fn of picks) {
 }
 const rssAfterQueries = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.proc.pid}/status`, 'utf8'))[1]) >> 10;
 await server.stop();
-rmSync(cacheDir, { recursive: true, force: true });
+if (!opt('cache')) rmSync(cacheDir, { recursive: true, force: true });
+if (RUNS === 0) {
+  // Latency only (no index runs): print, do not touch RESULTS.md.
+  console.log(JSON.stringify({ serverReadyFromCacheMs: readyMs, serverRssAfterIndexMiB: rssAfterIndex, serverRssAfterQueriesMiB: rssAfterQueries,
+    hoverP50: pct(hover, 50), hoverP99: pct(hover, 99), definitionP50: pct(definition, 50), definitionP99: pct(definition, 99), answered, queries: QUERIES }, null, 2));
+  process.exit(0);
+}
 
 const m = (k, f) => median(rows[k].map(f));
 const result = {

@@ -280,17 +280,25 @@ export class KernelIndex {
     return out;
   }
 
-  /** Number of call sites of a name, without materialising them. */
+  /** Number of call sites of a name: one pass over every call array per index generation, then a lookup (hover asks on every request). */
   callCount(name: string): number {
     const id = this.nameIds.get(name);
     if (id === undefined) return 0;
-    let n = 0;
-    for (const f of this.files.values()) {
-      const c = f.calls;
-      for (let i = 0; i < c.length; i += 4) if (c[i] === id) n++;
+    const gen = this.generation;
+    if (!this.callCounts || this.callCountsGen !== gen) {
+      const counts = new Int32Array(this.names.length);
+      for (const f of this.files.values()) {
+        const c = f.calls;
+        for (let i = 0; i < c.length; i += 4) counts[c[i]]++;
+      }
+      this.callCounts = counts;
+      this.callCountsGen = gen;
     }
-    return n;
+    return id < this.callCounts.length ? this.callCounts[id] : 0;
   }
+
+  private callCounts: Int32Array | undefined;
+  private callCountsGen = -1;
 
   calleesOf(fn: FunctionDef): CallSite[] {
     const f = this.files.get(fn.file);

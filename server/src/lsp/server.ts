@@ -82,7 +82,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     void service!.start();
   });
 
+  // onDidChangeContent also fires when a document opens; its text is then what is on disk and
+  // already indexed, and re-indexing it would rebuild every lookup table on the next request.
+  const openedAt = new Map<string, number>();
+  documents.onDidOpen((e) => openedAt.set(e.document.uri, e.document.version));
+  documents.onDidClose((e) => openedAt.delete(e.document.uri));
   documents.onDidChangeContent((e) => {
+    if (openedAt.get(e.document.uri) === e.document.version) return;
     const r = rel(e.document.uri);
     if (!r || !service || !/\.[ch]$/.test(r)) return;
     clearTimeout(editTimers.get(r));
