@@ -113,26 +113,17 @@ const FILTER_LINE = /^([^\s[\]]+)(?:\s+\[([^\]\s]+)\])?\s*$/;
 
 /** Parse /proc/kallsyms or System.map text. Blank lines are ignored; malformed ones are counted. */
 export function parseKallsyms(text: string, label: string): SymbolTable {
-  const symbols: KernelSymbol[] = [];
-  let skipped = 0;
-  let firstBad: number | undefined;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
-    const m = KALLSYMS_LINE.exec(line);
-    if (!m) {
-      skipped++;
-      firstBad ??= i + 1;
-      continue;
-    }
-    symbols.push({ name: m[3], base: cloneBase(m[3]), type: m[2], address: BigInt('0x' + m[1]), module: m[4], line: i + 1 });
-  }
-  return new SymbolTable({ label, format: 'kallsyms' }, symbols, skipped, firstBad);
+  return parseSymbolLines(text, label, 'kallsyms', KALLSYMS_LINE, (m, line) =>
+    ({ name: m[3], base: cloneBase(m[3]), type: m[2], address: BigInt('0x' + m[1]), module: m[4], line }));
 }
 
 /** Parse tracefs available_filter_functions (`name` or `name [module]` per line). */
 export function parseFilterFunctions(text: string, label: string): SymbolTable {
+  return parseSymbolLines(text, label, 'filter-functions', FILTER_LINE, (m, line) =>
+    ({ name: m[1], base: cloneBase(m[1]), type: '?', address: 0n, module: m[2], line }));
+}
+
+function parseSymbolLines(text: string, label: string, format: 'kallsyms' | 'filter-functions', re: RegExp, toSymbol: (m: RegExpExecArray, line: number) => KernelSymbol): SymbolTable {
   const symbols: KernelSymbol[] = [];
   let skipped = 0;
   let firstBad: number | undefined;
@@ -140,15 +131,15 @@ export function parseFilterFunctions(text: string, label: string): SymbolTable {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (line.trim() === '') continue;
-    const m = FILTER_LINE.exec(line);
+    const m = re.exec(line);
     if (!m) {
       skipped++;
       firstBad ??= i + 1;
       continue;
     }
-    symbols.push({ name: m[1], base: cloneBase(m[1]), type: '?', address: 0n, module: m[2], line: i + 1 });
+    symbols.push(toSymbol(m, i + 1));
   }
-  return new SymbolTable({ label, format: 'filter-functions' }, symbols, skipped, firstBad);
+  return new SymbolTable({ label, format }, symbols, skipped, firstBad);
 }
 
 /** Read a symbol file, choosing the format from its first non-blank line. */

@@ -137,7 +137,8 @@ export class ModelBuilder {
 
   hasTask(pid: number): boolean { return this.model.processes.has(pid); }
 
-  enter(pid: number, depth: number, rawName: string): void {
+  /** What an entry and a leaf line share: count the call and link it under the open frame at `depth`. */
+  private graphCall(pid: number, depth: number, rawName: string) {
     const c = this.ctx(pid);
     const r = this.ref(rawName);
     const name = r.name;
@@ -148,6 +149,11 @@ export class ModelBuilder {
     this.model.records++;
     this.model.content.functionGraph = true;
     this.link(parent, name);
+    return { c, r, name, parent, f };
+  }
+
+  enter(pid: number, depth: number, rawName: string): void {
+    const { c, r, name, parent } = this.graphCall(pid, depth, rawName);
     const fr = this.frameAt(c, depth);
     fr.name = name;
     fr.childNs = 0;
@@ -157,16 +163,7 @@ export class ModelBuilder {
   }
 
   leaf(pid: number, depth: number, rawName: string, durNs: number): void {
-    const c = this.ctx(pid);
-    const r = this.ref(rawName);
-    const name = r.name;
-    const parent = this.openSlot(c, depth);
-    const f = this.called(r);
-    f.calls++;
-    c.proc.calls++;
-    this.model.records++;
-    this.model.content.functionGraph = true;
-    this.link(parent, name);
+    const { r, name, parent, f } = this.graphCall(pid, depth, rawName);
     const sys = parent?.sys ?? r.sys;
     if (sys !== null) this.sysCall(sys, name, parent?.sys == null, durNs);
     if (durNs === durNs) {
