@@ -7,5 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
 export PATH="$PWD/.cache/node/bin:$PATH"
+# Only *.test.mjs files: given a folder, node --test would also run every helper module under test/.
 # One test file at a time: several index a kernel tree with a worker per core.
-exec node --test --test-concurrency=1 --test-reporter=spec "${@:-test/}"
+if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.mjs' | sort); fi
+exec node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
