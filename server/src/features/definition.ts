@@ -1,5 +1,5 @@
 /** Go to definition: functions (also syscall symbols and clones), ops instances, tracepoints, and from a called field to every implementation registered under it. */
-import type { KernelIndex } from '../index/kernelIndex';
+import { tracepointBaseName, type KernelIndex } from '../index/kernelIndex';
 import { byRelevance } from './explain';
 import { pointLoc, type Loc } from './locations';
 import type { SymbolAt } from './symbolAt';
@@ -21,6 +21,6 @@ export function definitions(index: KernelIndex, sym: SymbolAt): Loc[] {
   if (fns.length > 0) return fns.map((fn) => ({ file: fn.file, ...fn.nameSpan }));
   const inst = index.opsInstance(sym.name);
   if (inst.length > 0) return [pointLoc(inst[0].file, inst[0].instancePos)];
-  const tpName = sym.name.startsWith('trace_') ? sym.name.slice(6).replace(/_(rcuidle|enabled)$/, '') : sym.name;
+  const tpName = sym.name.startsWith('trace_') ? tracepointBaseName(sym.name) : sym.name;
   return index.tracepoint(tpName).map((t) => pointLoc(t.file, t.pos, t.name.length));
 }

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { KernelIndex } from '../index/kernelIndex';
+import { tracepointBaseName, type KernelIndex } from '../index/kernelIndex';
 import type { OpsAssignment } from '../index/model';
 import { explain, type Explanation } from './explain';
 import type { SymbolAt } from './symbolAt';
@@ -20,7 +20,7 @@ export function hoverMarkdown(index: KernelIndex, sym: SymbolAt, headline?: Head
   if (sym.role === 'field') return fieldHover(index, sym);
   const instance = index.opsInstance(sym.name);
   if (instance.length > 0) return instanceHover(index, sym.name, instance);
-  const tp = sym.name.startsWith('trace_') ? index.tracepoint(sym.name.slice(6).replace(/_(rcuidle|enabled)$/, '')) : index.tracepoint(sym.name);
+  const tp = index.tracepoint(sym.name.startsWith('trace_') ? tracepointBaseName(sym.name) : sym.name);
   if (tp.length > 0) {
     const t = tp[0];
     return `**tracepoint ${t.system ? t.system + ':' : ''}${t.name}** (${t.kind}${t.eventClass ? ` of class ${t.eventClass}` : ''})\n\n${link(index, t.file, t.pos.line + 1)}`;

@@ -42,9 +42,8 @@ interface Ctx {
 }
 
 /** The facts plain text scans find: exports, tracepoint definitions, instance macros. */
-export function scanFacts(file: string, text: string, size: number, mtimeMs: number): FileFacts {
+export function scanFacts(file: string, text: string, size: number, mtimeMs: number, lines = new LineTable(text)): FileFacts {
   const facts = emptyFacts(file, size, mtimeMs);
-  const lines = new LineTable(text);
   scanExports(text, facts, lines);
   scanTracepointDefs(text, facts, lines);
   scanInstanceMacros(text, facts);
@@ -52,13 +51,14 @@ export function scanFacts(file: string, text: string, size: number, mtimeMs: num
 }
 
 export function extractFacts(parser: Parser, file: string, text: string, size: number, mtimeMs: number): FileFacts {
-  const facts = scanFacts(file, text, size, mtimeMs);
+  const lines = new LineTable(text);
+  const facts = scanFacts(file, text, size, mtimeMs, lines);
   const masked = maskAttributes(text);
   const skeleton = blankBodies(masked);
   const tree = parser.parse(skeleton, undefined, { bufferSize: Math.max(skeleton.length + 1, 32 * 1024) });
   const root = tree.rootNode;
   facts.hasError = root.hasError;
-  const ctx: Ctx = { file, text, facts, fnRanges: [], masked, lines: new LineTable(text) };
+  const ctx: Ctx = { file, text, facts, fnRanges: [], masked, lines };
   visitTop(ctx, root);
   extractCalls(ctx);
 

@@ -498,9 +498,9 @@ class SharedStrings {
   }
 }
 
-/** `trace_foo_rcuidle(…)` and `trace_foo_enabled()` belong to tracepoint `foo`. */
+/** `trace_foo_rcuidle(…)` and `trace_foo_enabled()` belong to tracepoint `foo` (the `trace_` prefix is optional). */
 export function tracepointBaseName(callName: string): string {
-  return callName.replace(/_(rcuidle|enabled)$/, '');
+  return callName.replace(/^trace_/, '').replace(/_(rcuidle|enabled)$/, '');
 }
 
 /** `inetsw_array[2]` and `inetsw_array[SOCK_STREAM]` are elements of `inetsw_array`. */

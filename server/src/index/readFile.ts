@@ -23,18 +23,22 @@ export async function indexOneFile(parser: Parser, root: string, rel: string, li
     if (size > limits.maxScanBytes) return skipped(rel, size, mtimeMs, `larger than ${limits.maxScanBytes >> 20} MB`);
     const buf = await fs.readFile(`${root}/${rel}`);
     if (looksBinary(buf)) return skipped(rel, size, mtimeMs, 'binary (NUL bytes)');
-    const text = buf.toString('utf8');
-    if (isPreprocessorOnly(text)) {
-      const facts = scanFacts(rel, text, size, mtimeMs);
-      facts.defineOnly = true;
-      return facts;
-    }
-    if (size > limits.maxParseBytes) return skipped(rel, size, mtimeMs, `larger than ${limits.maxParseBytes >> 20} MB and not preprocessor-only`);
-    return extractFacts(parser, rel, text, size, mtimeMs);
+    return factsOfText(parser, rel, buf.toString('utf8'), size, mtimeMs, limits);
   } catch (e) {
     // Deleted or unreadable while indexing: recorded, never fatal.
     return skipped(rel, size, mtimeMs, `unreadable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/** How much of a decoded file to look at: scan a preprocessor-only one, skip a huge one, parse the rest. */
+export function factsOfText(parser: Parser, rel: string, text: string, size: number, mtimeMs: number, limits: FileLimits): FileFacts {
+  if (isPreprocessorOnly(text)) {
+    const facts = scanFacts(rel, text, size, mtimeMs);
+    facts.defineOnly = true;
+    return facts;
+  }
+  if (size > limits.maxParseBytes) return skipped(rel, size, mtimeMs, `larger than ${limits.maxParseBytes >> 20} MB and not preprocessor-only`);
+  return extractFacts(parser, rel, text, size, mtimeMs);
 }
 
 function skipped(file: string, size: number, mtimeMs: number, why: string): FileFacts {

@@ -1,10 +1,8 @@
 /** Re-extracts one file on the calling thread, for edits and saves (a pool is not worth starting for one file). */
 import Parser = require('tree-sitter');
 import C = require('tree-sitter-c');
-import { extractFacts, scanFacts } from './extract';
 import type { FileFacts } from './model';
-import { indexOneFile, DEFAULT_LIMITS, type FileLimits } from './readFile';
-import { isPreprocessorOnly } from './textScan';
+import { factsOfText, indexOneFile, DEFAULT_LIMITS, type FileLimits } from './readFile';
 
 let parser: Parser | undefined;
 
@@ -16,12 +14,9 @@ function getParser(): Parser {
   return parser;
 }
 
-/** Facts of an unsaved buffer. */
+/** Facts of an unsaved buffer, under the same policy as files read from disk. */
 export function factsFromText(rel: string, text: string, limits: FileLimits = DEFAULT_LIMITS): FileFacts {
-  const size = Buffer.byteLength(text);
-  if (isPreprocessorOnly(text)) return { ...scanFacts(rel, text, size, Date.now()), defineOnly: true };
-  if (size > limits.maxParseBytes) return { ...scanFacts(rel, text, size, Date.now()), skipped: `larger than ${limits.maxParseBytes >> 20} MB` };
-  return extractFacts(getParser(), rel, text, size, Date.now());
+  return factsOfText(getParser(), rel, text, Buffer.byteLength(text), Date.now(), limits);
 }
 
 /** Facts of a file as it is on disk. */
