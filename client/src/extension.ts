@@ -1,7 +1,9 @@
 /** Starts the language server and registers the few client-side commands; features live in the server. */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { registerAttachUi } from './attach';
 import { IndexStatusBar, type IndexStatus } from './statusBar';
+import { registerTraceUi } from './trace';
 
 let client: LanguageClient | undefined;
 
@@ -20,6 +22,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       workers: config.get<number>('index.workers') || undefined,
       exclude: config.get<string[]>('index.exclude'),
       maxFileSizeMB: config.get<number>('index.maxFileSizeMB'),
+      trusted: vscode.workspace.isTrusted,
+      // Machine scope: VS Code never takes this from a workspace's settings.json.
+      helperPath: config.inspect<string>('attach.helperPath')?.globalValue || undefined,
     },
     outputChannelName: 'Kernel Probe Navigator',
   };
@@ -42,6 +47,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   client.onNotification('kpn/status', (s: IndexStatus) => statusBar.update(s));
   await client.start();
+  registerTraceUi(context, client);
+  registerAttachUi(context, client);
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * Hover text for a symbol. Layout, top to bottom: a headline slot (the stability verdict goes
- * there), the signature, where it is defined and its qualifiers, then ops memberships with links.
+ * there), the signature, where it is defined and its qualifiers, ops memberships with links, then
+ * sections contributed by other areas (trace counts, history).
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,14 +10,17 @@ import type { OpsAssignment } from '../index/model';
 import { explain, type Explanation } from './explain';
 import type { SymbolAt } from './symbolAt';
 
-/** Extra lines placed above the signature; later features (stability verdicts) provide them. */
-export type HeadlineProvider = (e: Explanation) => string | undefined;
+/** Contributions from other feature areas: a headline above the signature, sections below the ops list. */
+export interface HoverExtras {
+  headline?: (e: Explanation) => string | undefined;
+  sections?: ((e: Explanation) => string | undefined)[];
+}
 
 const MAX_LISTED = 12;
 
-export function hoverMarkdown(index: KernelIndex, sym: SymbolAt, headline?: HeadlineProvider): string | undefined {
+export function hoverMarkdown(index: KernelIndex, sym: SymbolAt, extras: HoverExtras = {}): string | undefined {
   const defs = explain(index, sym.name);
-  if (defs.length > 0 && sym.role !== 'field') return functionHover(index, defs, headline);
+  if (defs.length > 0 && sym.role !== 'field') return functionHover(index, defs, extras);
   if (sym.role === 'field') return fieldHover(index, sym);
   const instance = index.opsInstance(sym.name);
   if (instance.length > 0) return instanceHover(index, sym.name, instance);
@@ -28,10 +32,10 @@ export function hoverMarkdown(index: KernelIndex, sym: SymbolAt, headline?: Head
   return undefined;
 }
 
-function functionHover(index: KernelIndex, defs: Explanation[], headline?: HeadlineProvider): string {
+function functionHover(index: KernelIndex, defs: Explanation[], extras: HoverExtras): string {
   const e = defs[0];
   const out: string[] = [];
-  const head = headline?.(e);
+  const head = extras.headline?.(e);
   if (head) out.push(head, '');
   out.push('```c', e.signature, '```');
   const facts: string[] = [link(index, e.file, e.line)];
@@ -47,6 +51,10 @@ function functionHover(index: KernelIndex, defs: Explanation[], headline?: Headl
     if (e.ops.length > MAX_LISTED) out.push(`- … ${e.ops.length - MAX_LISTED} more`);
   }
   if (e.tracepoints.length > 0) out.push('', `**Tracepoints fired here:** ${e.tracepoints.map((t) => `\`${t}\``).join(', ')}`);
+  for (const section of extras.sections ?? []) {
+    const md = section(e);
+    if (md) out.push('', md);
+  }
   if (defs.length > 1) out.push('', `${defs.length - 1} other definition${defs.length > 2 ? 's' : ''}: ${defs.slice(1, 6).map((d) => link(index, d.file, d.line)).join(', ')}${defs.length > 6 ? ', …' : ''}`);
   return out.join('\n');
 }

@@ -18,9 +18,13 @@ import { hoverMarkdown } from '../features/hover';
 import { references } from '../features/references';
 import { symbolAt } from '../features/symbolAt';
 import { documentSymbols, workspaceSymbols } from '../features/symbols';
+import { registerAttach } from './attachGlue';
+import type { FeatureContext, HoverSection, InitOptions, LensProvider } from './context';
 import { IndexService, type IndexStatus, type Progress } from './indexService';
+import { registerStability } from './stabilityGlue';
+import { registerTrace } from './traceGlue';
 
-export interface InitOptions { cacheDir?: string; workers?: number; exclude?: string[]; maxFileSizeMB?: number }
+export type { InitOptions } from './context';
 
 export const STATUS_NOTIFICATION = 'kpn/status';
 const EDIT_DEBOUNCE_MS = 300;
@@ -30,6 +34,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let service: IndexService | undefined;
   let root = '';
   let watchDynamically = false;
+  let init: InitOptions = {};
+  let headline: HoverSection | undefined;
+  const hoverSections: HoverSection[] = [];
+  const lensProviders: LensProvider[] = [];
+  const indexListeners: (() => void)[] = [];
   const editTimers = new Map<string, NodeJS.Timeout>();
   const log = (line: string) => connection.console.log(line);
 
@@ -46,10 +55,33 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return undefined;
   };
 
+  const ctx: FeatureContext = {
+    connection, documents, log, rel, toLocation,
+    service: () => service,
+    root: () => root,
+    init: () => init,
+    setHoverHeadline: (p) => { headline = p; },
+    addHoverSection: (p) => { hoverSections.push(p); },
+    addLensProvider: (p) => { lensProviders.push(p); },
+    onIndexChanged: (cb) => { indexListeners.push(cb); },
+  };
+  // A feature area that throws must cost its own contribution, not the request.
+  const guarded = <T>(what: string, f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      log(`${what}: ${(e as Error).stack ?? e}`);
+      return undefined;
+    }
+  };
+  registerStability(ctx);
+  registerTrace(ctx);
+  registerAttach(ctx);
+
   connection.onInitialize((params: InitializeParams) => {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     root = folder ? fileURLToPath(folder) : process.cwd();
-    const init = (params.initializationOptions ?? {}) as InitOptions;
+    init = (params.initializationOptions ?? {}) as InitOptions;
     watchDynamically = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     service = new IndexService({
       root,
@@ -58,7 +90,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       exclude: init.exclude,
       limits: init.maxFileSizeMB ? { maxParseBytes: init.maxFileSizeMB * 1048576, maxScanBytes: Math.max(64, init.maxFileSizeMB) * 1048576 } : undefined,
       log,
-      onStatus: (s: IndexStatus) => void connection.sendNotification(STATUS_NOTIFICATION, s),
+      onStatus: (s: IndexStatus) => {
+        void connection.sendNotification(STATUS_NOTIFICATION, s);
+        if (s.state === 'ready') for (const cb of indexListeners) guarded('index listener', cb);
+      },
       beginProgress: async (title) => beginProgress(connection, title),
     });
     return {
@@ -112,7 +147,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onHover(({ textDocument, position }): Hover | null => {
     const sym = symbolFor(textDocument.uri, position.line, position.character);
     if (!sym || !service) return null;
-    const md = hoverMarkdown(service.index, sym);
+    const index = service.index;
+    const md = hoverMarkdown(index, sym, {
+      headline: headline && ((e) => guarded('hover headline', () => headline!(e, index))),
+      sections: hoverSections.map((p) => (e) => guarded('hover section', () => p(e, index))),
+    });
     if (!md) return null;
     return { contents: { kind: MarkupKind.Markdown, value: md }, range: { start: { line: position.line, character: sym.startCol }, end: { line: position.line, character: sym.endCol } } };
   });
@@ -154,14 +193,17 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onCodeLens(({ textDocument }): CodeLens[] => {
     const r = rel(textDocument.uri);
     if (!r || !service) return [];
-    return opsLenses(service.index, r).map((l) => ({
+    const index = service.index;
+    const lenses: CodeLens[] = [];
+    for (const p of lensProviders) lenses.push(...(guarded('code lens', () => p(r, index)) ?? []));
+    return lenses.concat(opsLenses(index, r).map((l) => ({
       range: { start: { line: l.line, character: l.col }, end: { line: l.line, character: l.col } },
       command: {
         title: l.title,
         command: 'kpn.showOpsRegistrations',
         arguments: [l.ops.map((o) => toLocation({ file: o.file, start: o.pos, end: { line: o.pos.line, col: o.pos.col + o.fn.length } }))],
       },
-    }));
+    })));
   });
 
   connection.onRequest('kpn/indexStatus', () => service?.getStatus());
