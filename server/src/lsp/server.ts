@@ -20,6 +20,7 @@ import { symbolAt } from '../features/symbolAt';
 import { documentSymbols, workspaceSymbols } from '../features/symbols';
 import { registerAttach } from './attachGlue';
 import type { FeatureContext, HoverSection, InitOptions, LensProvider } from './context';
+import { registerHistory } from './historyGlue';
 import { IndexService, type IndexStatus, type Progress } from './indexService';
 import { registerStability } from './stabilityGlue';
 import { registerTrace } from './traceGlue';
@@ -75,6 +76,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   };
   registerStability(ctx);
+  registerHistory(ctx);
   registerTrace(ctx);
   registerAttach(ctx);
 
