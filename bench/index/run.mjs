@@ -45,6 +45,9 @@ console.error(`tree ${root}; ${ctagsVersion}; ${RUNS} runs`);
 execFileSync('bash', ['-c', 'find . -name "*.[ch]" -print0 | xargs -0 cat > /dev/null'], { cwd: root });
 
 const rows = { ctags: [], cold: [], warm: [] };
+const loads = [];
+// The last run's cache serves the latency step, so it does not index the tree a fourth time.
+let lastCache;
 let stats;
 let ctagsTags = 0;
 if (RUNS === 0) console.error('--runs 0: latency only');
@@ -59,12 +62,14 @@ for (let r = 0; r < RUNS; r++) {
   stats = JSON.parse(cold.stdout);
   rows.cold.push(cold);
   rows.warm.push(timed(process.execPath, [KPN, 'index', root, '--cache', cacheDir, '--json']));
-  rmSync(cacheDir, { recursive: true, force: true });
-  console.error(`run ${r + 1}: ctags ${c.wall}s ${c.rssMiB}MiB · kpn cold ${cold.wall}s ${cold.rssMiB}MiB · warm ${rows.warm.at(-1).wall}s ${rows.warm.at(-1).rssMiB}MiB`);
+  if (r < RUNS - 1) rmSync(cacheDir, { recursive: true, force: true });
+  else lastCache = cacheDir;
+  loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  console.error(`run ${r + 1} (load ${loads.at(-1)}): ctags ${c.wall}s ${c.rssMiB}MiB · kpn cold ${cold.wall}s ${cold.rssMiB}MiB · warm ${rows.warm.at(-1).wall}s ${rows.warm.at(-1).rssMiB}MiB`);
 }
 
 // Latency through the real server, started on a saved cache (--cache DIR reuses one).
-const cacheDir = opt('cache') ?? mkdtempSync(join(tmpdir(), 'kpn-bench-cache-'));
+const cacheDir = opt('cache') ?? lastCache ?? mkdtempSync(join(tmpdir(), 'kpn-bench-cache-'));
 execFileSync(process.execPath, [KPN, 'index', root, '--cache', cacheDir]);
 const t0 = Date.now();
 const server = await startServer(root, { cacheDir });
@@ -116,6 +121,7 @@ const result = {
   warmWall: m('warm', (x) => x.wall), warmRss: m('warm', (x) => x.rssMiB),
   serverReadyFromCacheMs: readyMs, serverState: firstReady.state, serverRssAfterIndexMiB: rssAfterIndex, serverRssAfterQueriesMiB: rssAfterQueries,
   hoverP50: pct(hover, 50), hoverP99: pct(hover, 99), definitionP50: pct(definition, 50), definitionP99: pct(definition, 99), answered, queries: QUERIES,
+  loadAverages: loads,
   stats,
 };
 console.log(JSON.stringify(result, null, 2));
@@ -126,6 +132,8 @@ const section = `## index (full linux-source-6.12, ${new Date().toISOString().sl
 
 Command: \`node bench/index/run.mjs\` (${RUNS} runs, medians; page cache warm; ${process.env.KPN_BENCH_NOTE ?? '2 cores'}).
 Baseline in the same run: \`ctags -R --languages=C --langmap=c:+.h --kinds-C=+p --fields=+nS\` (${ctagsVersion}).
+
+Load average (1 min) after each run: ${loads.join(', ')}.
 
 | | wall (median) | ratio to ctags | peak RSS |
 | --- | --- | --- | --- |

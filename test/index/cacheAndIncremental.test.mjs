@@ -18,6 +18,24 @@ async function smallTree(t) {
   return dir;
 }
 
+/** Every stored fact of every file as plain data (functions through their public FunctionDef fields). */
+function everyFact(index) {
+  const out = {};
+  for (const file of index.fileList().sort()) {
+    const f = index.fileFacts(file);
+    out[file] = {
+      size: f.size, mtimeMs: f.mtimeMs, hasError: f.hasError, skipped: f.skipped, defineOnly: f.defineOnly,
+      functions: index.functionsInFile(file).map((fn) => ({
+        name: fn.name, file: fn.file, span: fn.span, nameSpan: fn.nameSpan, signature: fn.signature, returnType: fn.returnType,
+        params: fn.params, qualifiers: fn.qualifiers, exported: fn.exported, syscall: fn.syscall,
+      })),
+      exports: f.exports, ops: f.ops, opsTypes: f.opsTypes, calls: [...f.calls], indirectCalls: f.indirectCalls,
+      tracepoints: f.tracepoints, tracepointCalls: f.tracepointCalls, instanceMacros: f.instanceMacros,
+    };
+  }
+  return out;
+}
+
 test('save, reload, and re-index only touched files', async (t) => {
   const dir = await smallTree(t); if (!dir) return;
   const cacheDir = mkdtempSync(join(tmpdir(), 'kpn-cache-'));
@@ -29,6 +47,8 @@ test('save, reload, and re-index only touched files', async (t) => {
     assert.ok(loaded.index, loaded.reason);
     assert.deepEqual(loaded.index.stats(), first.index.stats());
     assert.deepEqual(loaded.index.callersOf('tcp_v4_connect'), first.index.callersOf('tcp_v4_connect'));
+    // The columnar cache must give back every fact, not just the same counts.
+    assert.deepEqual(everyFact(loaded.index), everyFact(first.index));
 
     // Touch one file (a new function), delete another, add a third.
     const tcp = join(dir, 'net/ipv4/tcp_ipv4.c');

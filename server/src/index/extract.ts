@@ -269,9 +269,8 @@ function returnTypeOf(prefix: string): string {
 function readParams(text: string, list: SyntaxNode | null): Param[] {
   if (!list) return [];
   const out: Param[] = [];
-  const n = list.namedChildCount;
-  for (let i = 0; i < n; i++) {
-    const p = list.namedChild(i)!;
+  // One native call for the whole list: namedChild(i) walks the siblings from the start each time.
+  for (const p of list.namedChildren) {
     if (p.type === 'variadic_parameter') { out.push({ type: '...', name: '' }); continue; }
     if (p.type !== 'parameter_declaration') continue;
     const decl = p.childForFieldName('declarator');
@@ -303,9 +302,7 @@ function declaration(ctx: Ctx, node: SyntaxNode): void {
     // `DEFINE_SCHED_CLASS(fair) = {…}`: the macro is read as a type and its argument as the declarator.
     macroInstance = typeNode.text;
   }
-  const n = node.namedChildCount;
-  for (let i = 0; i < n; i++) {
-    const d = node.namedChild(i)!;
+  for (const d of node.namedChildren) {
     if (d.type !== 'init_declarator') continue;
     const value = d.childForFieldName('value');
     if (!value || value.type !== 'initializer_list') continue;
@@ -335,10 +332,8 @@ function declaration(ctx: Ctx, node: SyntaxNode): void {
  * in a struct nested lists extend the field path (`ops.open`).
  */
 function initializer(ctx: Ctx, list: SyntaxNode, instance: string, struct: string, kind: 'array' | 'struct', path: string, instancePos: Position): void {
-  const n = list.namedChildCount;
   let positional = 0;
-  for (let i = 0; i < n; i++) {
-    const item = list.namedChild(i)!;
+  for (const item of list.namedChildren) {
     if (item.type === 'comment') continue;
     let key: string;
     let value: SyntaxNode | null;
@@ -391,9 +386,7 @@ function structType(ctx: Ctx, node: SyntaxNode): void {
   if (!name || !body) return;
   const fields: string[] = [];
   const fnFields: string[] = [];
-  const n = body.namedChildCount;
-  for (let i = 0; i < n; i++) {
-    const f = body.namedChild(i)!;
+  for (const f of body.namedChildren) {
     if (f.type !== 'field_declaration') continue;
     for (const d of f.childrenForFieldName('declarator')) {
       const id = innermostIdentifier(d);

@@ -2,15 +2,16 @@
  * The in-memory index: per-file facts plus the lookup tables features need.
  *
  * Call sites dominate the fact count (millions in a full tree), so they are kept per file in
- * typed arrays over a shared name table instead of as objects; "who calls X" is a scan over
- * those arrays, which is a few milliseconds for the whole kernel and needs no inverted map to
- * keep in sync on every edit.
+ * typed arrays over a shared name table instead of as objects; "who calls X" reads a callee →
+ * sites table derived from those arrays once per generation, so an edit only replaces one
+ * file's arrays.
  */
 import type {
   CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Param,
   Qualifier, Span, SyscallInfo, TracepointCall, TracepointDef,
 } from './model';
 import { syscallFunctionName } from './syscalls';
+import { packFacts, SPAN_INTS, type WireFacts, type WireFunction } from './wire';
 
 /** Per-file storage; calls as [calleeId, callerId, line, col] quadruples. */
 interface StoredFile {
@@ -20,7 +21,7 @@ interface StoredFile {
   hasError: boolean;
   skipped?: string;
   defineOnly?: boolean;
-  functions: FunctionDef[];
+  functions: StoredFunction[];
   exports: { name: string; kind: ExportKind }[];
   ops: OpsAssignment[];
   opsTypes: OpsStructType[];
@@ -55,8 +56,10 @@ const CLONE_SUFFIX = /\.(?:isra|constprop|part|cold|llvm|lto_priv|localalias)(?:
 export class KernelIndex {
   private readonly files = new Map<string, StoredFile>();
   private readonly names: string[] = [];
-  private readonly nameIds = new Map<string, number>();
-  private byName = new Map<string, FunctionDef[]>();
+  /** name → id; built on first use after a cache load (a million entries cost ~0.5 s that a warm start need not wait for). */
+  private nameIdMap: Map<string, number> | undefined = new Map<string, number>();
+  /** One definition as itself, several as an array: most names have one, and 650k one-element arrays cost a warm start ~1 s. */
+  private byName = new Map<string, FunctionDef | FunctionDef[]>();
   private opsByValue = new Map<string, OpsAssignment[]>();
   private opsByInstance = new Map<string, OpsAssignment[]>();
   private tracepointsByName = new Map<string, TracepointDef[]>();
@@ -70,37 +73,40 @@ export class KernelIndex {
 
   /** Adds or replaces one file's facts. Lookup tables are rebuilt lazily on the next query. */
   setFile(f: FileFacts): void {
-    const calls = new Int32Array(f.calls.length * 4);
-    const fnIds = new Map<string, number>();
-    f.calls.forEach((c, i) => {
-      calls[i * 4] = this.intern(c.callee);
-      let callerId = fnIds.get(c.caller);
-      if (callerId === undefined) fnIds.set(c.caller, (callerId = this.intern(c.caller)));
-      calls[i * 4 + 1] = callerId;
-      calls[i * 4 + 2] = c.pos.line;
-      calls[i * 4 + 3] = c.pos.col;
-    });
+    this.setPackedFile(packFacts(f));
+  }
+
+  /** The same for facts in their packed form, as parser workers send them. */
+  setPackedFile(f: WireFacts): void {
+    // Per-file call name ids become ids in the shared name table: one lookup per distinct name.
+    const ids = new Int32Array(f.callNames.length);
+    for (let i = 0; i < ids.length; i++) ids[i] = this.intern(f.callNames[i]);
+    const calls = f.calls;
+    for (let i = 0; i < calls.length; i += 4) {
+      calls[i] = ids[calls[i]];
+      calls[i + 1] = ids[calls[i + 1]];
+    }
+    const file = this.pool.str(f.file);
+    const functions = f.functions.map((fn, i) => StoredFunction.from(fn, f.fnSpans, i, file, this.pool));
     const stored: StoredFile = {
-      file: f.file, size: f.size, mtimeMs: f.mtimeMs, hasError: f.hasError, skipped: f.skipped, defineOnly: f.defineOnly,
-      functions: f.functions, exports: f.exports.map((e) => ({ name: e.name, kind: e.kind })), ops: f.ops, opsTypes: f.opsTypes,
+      file, size: f.size, mtimeMs: f.mtimeMs, hasError: f.hasError, skipped: f.skipped, defineOnly: f.defineOnly,
+      functions, exports: f.exports.map((e) => ({ name: e.name, kind: e.kind })), ops: f.ops, opsTypes: f.opsTypes,
       calls, indirectCalls: f.indirectCalls, tracepoints: f.tracepoints, tracepointCalls: f.tracepointCalls,
       instanceMacros: f.instanceMacros,
     };
     this.share(stored);
-    this.files.set(f.file, stored);
+    this.files.set(file, stored);
     this.dirty = true;
   }
 
   /**
-   * Facts arrive from workers (or the cache) as fresh copies of every string; sharing the
+   * Facts arrive from workers as fresh copies of every string; sharing the
    * repeated ones (file paths, types, qualifier lists, field names) saves a third of the heap
    * on a full tree.
    */
   private share(f: StoredFile): void {
     const p = this.pool;
-    const file = p.str(f.file);
-    f.file = file;
-    f.functions = f.functions.map((fn) => StoredFunction.from(fn, file, p));
+    const file = f.file;
     for (const o of f.ops) {
       o.file = file;
       o.struct = p.str(o.struct);
@@ -138,12 +144,22 @@ export class KernelIndex {
     return [...this.files.keys()];
   }
 
+  private get nameIds(): Map<string, number> {
+    if (!this.nameIdMap) {
+      const m = new Map<string, number>();
+      for (let i = 0; i < this.names.length; i++) m.set(this.names[i], i);
+      this.nameIdMap = m;
+    }
+    return this.nameIdMap;
+  }
+
   private intern(s: string): number {
-    let id = this.nameIds.get(s);
+    const ids = this.nameIds;
+    let id = ids.get(s);
     if (id === undefined) {
       id = this.names.length;
       this.names.push(s);
-      this.nameIds.set(s, id);
+      ids.set(s, id);
     }
     return id;
   }
@@ -151,7 +167,7 @@ export class KernelIndex {
   /** Rebuilds the name tables; a full 6.12 tree takes well under a second. */
   private refresh(): void {
     if (!this.dirty) return;
-    const byName = new Map<string, FunctionDef[]>();
+    const byName = new Map<string, FunctionDef | FunctionDef[]>();
     const opsByValue = new Map<string, OpsAssignment[]>();
     const opsByInstance = new Map<string, OpsAssignment[]>();
     const tps = new Map<string, TracepointDef[]>();
@@ -164,8 +180,8 @@ export class KernelIndex {
     };
     for (const f of this.files.values()) {
       for (const fn of f.functions) {
-        push(byName, fn.name, fn);
-        if (fn.syscall) for (const s of fn.syscall.symbols) push(byName, s, fn);
+        addDefinition(byName, fn.name, fn);
+        if (fn.syscall) for (const s of fn.syscall.symbols) addDefinition(byName, s, fn);
       }
       for (const t of f.tracepoints) push(tps, t.name, t);
       for (const t of f.opsTypes) if (!structTypes.has(t.name) || t.fnFields.length > structTypes.get(t.name)!.fnFields.length) structTypes.set(t.name, t);
@@ -225,9 +241,10 @@ export class KernelIndex {
     this.refresh();
     const name = symbol.replace(/\+0x[0-9a-f]+(\/0x[0-9a-f]+)?$/i, '').replace(CLONE_SUFFIX, '');
     const direct = this.byName.get(name);
-    if (direct) return direct;
+    if (direct) return Array.isArray(direct) ? direct : [direct];
     const sys = syscallFunctionName(name);
-    return (sys && this.byName.get(sys)) || [];
+    const viaSyscall = sys ? this.byName.get(sys) : undefined;
+    return viaSyscall === undefined ? [] : Array.isArray(viaSyscall) ? viaSyscall : [viaSyscall];
   }
 
   opsOf(fnName: string): OpsAssignment[] {
@@ -270,35 +287,51 @@ export class KernelIndex {
   callersOf(name: string): CallSite[] {
     const id = this.nameIds.get(name);
     if (id === undefined) return [];
+    const { files, offsets, sites } = this.callsByCallee();
     const out: CallSite[] = [];
-    for (const f of this.files.values()) {
-      const c = f.calls;
-      for (let i = 0; i < c.length; i += 4) {
-        if (c[i] === id) out.push({ caller: this.names[c[i + 1]], callee: name, file: f.file, pos: { line: c[i + 2], col: c[i + 3] } });
-      }
+    for (let k = offsets[id]; k < offsets[id + 1]; k++) {
+      const f = files[sites[2 * k]];
+      const i = sites[2 * k + 1];
+      out.push({ caller: this.names[f.calls[i + 1]], callee: name, file: f.file, pos: { line: f.calls[i + 2], col: f.calls[i + 3] } });
     }
     return out;
   }
 
-  /** Number of call sites of a name: one pass over every call array per index generation, then a lookup (hover asks on every request). */
+  /** Number of call sites of a name (hover asks on every request). */
   callCount(name: string): number {
     const id = this.nameIds.get(name);
     if (id === undefined) return 0;
-    const gen = this.generation;
-    if (!this.callCounts || this.callCountsGen !== gen) {
-      const counts = new Int32Array(this.names.length);
-      for (const f of this.files.values()) {
-        const c = f.calls;
-        for (let i = 0; i < c.length; i += 4) counts[c[i]]++;
-      }
-      this.callCounts = counts;
-      this.callCountsGen = gen;
-    }
-    return id < this.callCounts.length ? this.callCounts[id] : 0;
+    const { offsets } = this.callsByCallee();
+    return id + 1 < offsets.length ? offsets[id + 1] - offsets[id] : 0;
   }
 
-  private callCounts: Int32Array | undefined;
-  private callCountsGen = -1;
+  /**
+   * Where each name is called: (file, offset in its call array) pairs grouped by callee, built in
+   * two passes over the call arrays once per index generation (~0.1 s for a whole kernel). The
+   * per-file arrays stay the truth, so an edit only invalidates this; hover and the stability
+   * verdicts ask "who calls X" on every request, and a full scan each time cost ~10 ms.
+   */
+  private callsByCallee(): { files: StoredFile[]; offsets: Int32Array; sites: Int32Array } {
+    const gen = this.generation;
+    if (this.callIndex && this.callIndex.gen === gen) return this.callIndex;
+    const files = [...this.files.values()];
+    const offsets = new Int32Array(this.names.length + 1);
+    for (const f of files) for (let i = 0; i < f.calls.length; i += 4) offsets[f.calls[i] + 1]++;
+    for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
+    const next = offsets.slice(0, offsets.length - 1);
+    const sites = new Int32Array(offsets[offsets.length - 1] * 2);
+    files.forEach((f, fi) => {
+      for (let i = 0; i < f.calls.length; i += 4) {
+        const k = next[f.calls[i]]++;
+        sites[2 * k] = fi;
+        sites[2 * k + 1] = i;
+      }
+    });
+    this.callIndex = { gen, files, offsets, sites };
+    return this.callIndex;
+  }
+
+  private callIndex: { gen: number; files: StoredFile[]; offsets: Int32Array; sites: Int32Array } | undefined;
 
   calleesOf(fn: FunctionDef): CallSite[] {
     const f = this.files.get(fn.file);
@@ -399,16 +432,16 @@ export class KernelIndex {
     return { names: this.names, files: this.files.values() };
   }
 
-  /** Restores from `snapshot()` output; call arrays keep their ids because the name table is restored first. */
+  /**
+   * Restores from `snapshot()` output as decoded by cacheCodec.ts (strings already shared, functions
+   * already StoredFunctions); call arrays keep their ids because the name table is restored first.
+   */
   restore(names: readonly string[], files: Iterable<StoredFile>): void {
     this.names.length = 0;
-    this.nameIds.clear();
-    for (const n of names) this.intern(n);
+    for (const n of names) this.names.push(n);
+    this.nameIdMap = undefined;
     this.files.clear();
-    for (const f of files) {
-      this.share(f);
-      this.files.set(f.file, f);
-    }
+    for (const f of files) this.files.set(f.file, f);
     this.dirty = true;
   }
 }
@@ -416,44 +449,65 @@ export class KernelIndex {
 export type { StoredFile };
 
 const NO_PARAMS: Param[] = [];
+const PARAM_SEP = '\u0001';
+const PARAMS_SEP = '\u0002';
+
+/** A parameter list as one string (`type\u0001name\u0002…`): shared between functions, one object, decoded on use. */
+export function paramsKey(ps: readonly Param[]): string {
+  let key = '';
+  for (let i = 0; i < ps.length; i++) key += (i ? PARAMS_SEP : '') + ps[i].type + PARAM_SEP + ps[i].name;
+  return key;
+}
+
+function decodeParams(key: string): Param[] {
+  if (key === '') return NO_PARAMS;
+  return key.split(PARAMS_SEP).map((p) => {
+    const k = p.indexOf(PARAM_SEP);
+    return { type: p.slice(0, k), name: p.slice(k + 1) };
+  });
+}
 
 /**
- * A function definition with its two spans kept as eight numbers instead of six objects
- * (a full tree has 700k definitions). Spans are built on access. The cache stores the plain
- * fields; `from` accepts both that form and a FunctionDef fresh from a worker.
+ * A function definition kept compact: its two spans as eight in-object numbers instead of six
+ * objects, its parameters as one shared string (a full tree has 700k definitions). Spans and
+ * parameters are built on access.
  */
-class StoredFunction implements FunctionDef {
-  name!: string;
-  file!: string;
-  signature!: string;
-  returnType!: string;
-  params!: Param[];
-  qualifiers!: Qualifier[];
+export class StoredFunction implements FunctionDef {
+  name = '';
+  file = '';
+  signature = '';
+  returnType = '';
+  qualifiers: Qualifier[] = [];
   exported?: ExportKind;
   syscall?: SyscallInfo;
-  // Start/end line and column of the definition (a*) and of the name (n*): in-object numbers.
-  private a0 = 0; private a1 = 0; private a2 = 0; private a3 = 0;
-  private n0 = 0; private n1 = 0; private n2 = 0; private n3 = 0;
+  /** Parameters, encoded by `paramsKey`. */
+  pk = '';
+  private decoded: Param[] | undefined = undefined;
+  // Start/end line and column of the definition (a*) and of the name (n*).
+  a0 = 0; a1 = 0; a2 = 0; a3 = 0;
+  n0 = 0; n1 = 0; n2 = 0; n3 = 0;
 
-  static from(fn: FunctionDef | StoredFunction, file: string, pool: SharedStrings): StoredFunction {
+  static from(fn: WireFunction, spans: Int32Array, i: number, file: string, pool: SharedStrings): StoredFunction {
     const out = new StoredFunction();
     out.name = fn.name;
     out.file = file;
     out.signature = fn.signature;
     out.returnType = pool.str(fn.returnType);
-    out.params = pool.params(fn.params);
+    out.pk = pool.str(paramsKey(fn.params));
     out.qualifiers = pool.list(fn.qualifiers);
     if (fn.exported) out.exported = fn.exported;
     if (fn.syscall) out.syscall = fn.syscall;
-    if ('a0' in fn) {
-      out.a0 = fn.a0; out.a1 = fn.a1; out.a2 = fn.a2; out.a3 = fn.a3;
-      out.n0 = fn.n0; out.n1 = fn.n1; out.n2 = fn.n2; out.n3 = fn.n3;
-    } else {
-      const { span, nameSpan } = fn;
-      out.a0 = span.start.line; out.a1 = span.start.col; out.a2 = span.end.line; out.a3 = span.end.col;
-      out.n0 = nameSpan.start.line; out.n1 = nameSpan.start.col; out.n2 = nameSpan.end.line; out.n3 = nameSpan.end.col;
-    }
+    out.setSpans(spans, i * SPAN_INTS);
     return out;
+  }
+
+  setSpans(s: Int32Array, o: number): void {
+    this.a0 = s[o]; this.a1 = s[o + 1]; this.a2 = s[o + 2]; this.a3 = s[o + 3];
+    this.n0 = s[o + 4]; this.n1 = s[o + 5]; this.n2 = s[o + 6]; this.n3 = s[o + 7];
+  }
+
+  get params(): Param[] {
+    return (this.decoded ??= decodeParams(this.pk));
   }
 
   get span(): Span {
@@ -465,22 +519,10 @@ class StoredFunction implements FunctionDef {
   }
 }
 
-/** One copy of each repeated string, small string list and parameter list. */
-class SharedStrings {
+/** One copy of each repeated string and small string list. */
+export class SharedStrings {
   private readonly strings = new Map<string, string>();
   private readonly lists = new Map<string, never[]>();
-  private readonly paramLists = new Map<string, Param[]>();
-
-  params(ps: Param[]): Param[] {
-    if (ps.length === 0) return NO_PARAMS;
-    let key = '';
-    for (const p of ps) key += p.type + '\0' + p.name + '\0';
-    const have = this.paramLists.get(key);
-    if (have) return have;
-    const shared = ps.map((p) => ({ type: this.str(p.type), name: this.str(p.name) }));
-    this.paramLists.set(key, shared);
-    return shared;
-  }
 
   str(s: string): string {
     const have = this.strings.get(s);
@@ -501,6 +543,13 @@ class SharedStrings {
 /** `trace_foo_rcuidle(…)` and `trace_foo_enabled()` belong to tracepoint `foo` (the `trace_` prefix is optional). */
 export function tracepointBaseName(callName: string): string {
   return callName.replace(/^trace_/, '').replace(/_(rcuidle|enabled)$/, '');
+}
+
+function addDefinition(m: Map<string, FunctionDef | FunctionDef[]>, name: string, fn: FunctionDef): void {
+  const have = m.get(name);
+  if (have === undefined) m.set(name, fn);
+  else if (Array.isArray(have)) have.push(fn);
+  else m.set(name, [have, fn]);
 }
 
 /** `inetsw_array[2]` and `inetsw_array[SOCK_STREAM]` are elements of `inetsw_array`. */

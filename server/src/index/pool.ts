@@ -6,9 +6,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { emptyFacts, type FileFacts } from './model';
+import { emptyFacts } from './model';
 import type { FileLimits } from './readFile';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker';
+import { packFacts, type WireFacts } from './wire';
 
 export interface PoolOptions {
   root: string;
@@ -16,13 +17,20 @@ export interface PoolOptions {
   /** 0 or undefined: one per core. */
   workers?: number;
   signal?: AbortSignal;
-  onFacts: (facts: FileFacts) => void;
+  onFacts: (facts: WireFacts) => void;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
 }
 
 /** Small batches keep both workers busy to the end; large ones cut message overhead. */
 const BATCH = 24;
+/** Batches sent to a worker ahead of its answers, so it never waits for the main process. */
+const IN_FLIGHT = 2;
+
+/** Profiling flags are passed on, so `node --cpu-prof kpn.js index …` profiles the workers too. */
+function workerExecArgv(): string[] {
+  return ['--expose-gc', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))];
+}
 
 interface Batch { id: number; files: string[]; isolated: boolean }
 
@@ -52,30 +60,32 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
       opts.signal?.addEventListener('abort', onAbort, { once: true });
 
       const start = () => {
-        const w = fork(path.join(__dirname, 'worker.js'), [], { execArgv: ['--expose-gc'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+        const w = fork(path.join(__dirname, 'worker.js'), [], { execArgv: workerExecArgv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
         let stderr = '';
         w.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
         workers.add(w);
-        let current: Batch | undefined;
+        // Batches sent and not answered, in the order the worker handles them (it is synchronous):
+        // the first is the one being parsed.
+        const inflight: Batch[] = [];
         const init: WorkerInit = { type: 'init', root: opts.root, limits: opts.limits };
         w.send(init);
         const feed = () => {
-          if (finished || opts.signal?.aborted) return;
-          current = queue.shift();
-          if (!current) {
-            if (active === 0) finish();
-            return;
+          while (!finished && !opts.signal?.aborted && inflight.length < IN_FLIGHT) {
+            const next = queue.shift();
+            if (!next) break;
+            inflight.push(next);
+            active++;
+            const req: WorkerRequest = { type: 'parse', id: next.id, files: next.files };
+            w.send(req);
           }
-          active++;
-          const req: WorkerRequest = { type: 'parse', id: current.id, files: current.files };
-          w.send(req);
+          if (active === 0 && queue.length === 0) finish();
         };
         w.on('message', (reply: WorkerReply) => {
           deathsInARow = 0;
           active--;
-          current = undefined;
+          inflight.shift();
           for (const f of reply.facts) opts.onFacts(f);
-          done += reply.facts.length;
+          done += reply.count;
           opts.onProgress?.(done, files.length);
           feed();
         });
@@ -86,7 +96,9 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
             finish(new Error(`parser workers keep dying (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`));
             return;
           }
-          const lost = current;
+          const lost = inflight.shift();
+          // Batches queued behind the one that crashed were never started: back to the queue as they are.
+          for (const b of inflight.reverse()) { active--; queue.unshift(b); }
           if (lost) {
             active--;
             const why = `parser worker died (${signal ?? `exit ${code}`})${stderr.trim() ? ': ' + stderr.trim().split('\n').pop() : ''}`;
@@ -94,7 +106,7 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
               opts.log?.(`skipped ${lost.files[0]}: ${why}`);
               const f = emptyFacts(lost.files[0], 0, 0);
               f.skipped = why;
-              opts.onFacts(f);
+              opts.onFacts(packFacts(f));
               done++;
               opts.onProgress?.(done, files.length);
             } else {
@@ -109,7 +121,9 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
       };
       for (let i = 0; i < count; i++) start();
     });
+    // Idle workers exit on disconnect (writing a --cpu-prof profile if asked); busy ones are killed below.
+    for (const w of workers) if (w.connected) w.disconnect();
   } finally {
-    for (const w of workers) w.kill();
+    for (const w of workers) if (w.exitCode === null && w.connected) w.kill();
   }
 }

@@ -1,5 +1,5 @@
 /** Reads one source file and decides how much of it to look at, then extracts its facts. */
-import { promises as fs } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type Parser = require('tree-sitter');
 import { extractFacts, scanFacts } from './extract';
 import { emptyFacts, type FileFacts } from './model';
@@ -13,15 +13,19 @@ export interface FileLimits {
 
 export const DEFAULT_LIMITS: FileLimits = { maxParseBytes: 8 << 20, maxScanBytes: 64 << 20 };
 
-export async function indexOneFile(parser: Parser, root: string, rel: string, limits: FileLimits): Promise<FileFacts> {
+/**
+ * Reads one file, blocking: the parser workers have nothing else to do meanwhile (asynchronous
+ * reads only added event-loop round trips per file), and the server reads one file per edit.
+ */
+export function indexOneFile(parser: Parser, root: string, rel: string, limits: FileLimits): FileFacts {
   let size = 0;
   let mtimeMs = 0;
   try {
-    const st = await fs.stat(`${root}/${rel}`);
+    const st = statSync(`${root}/${rel}`);
     size = st.size;
     mtimeMs = st.mtimeMs;
     if (size > limits.maxScanBytes) return skipped(rel, size, mtimeMs, `larger than ${limits.maxScanBytes >> 20} MB`);
-    const buf = await fs.readFile(`${root}/${rel}`);
+    const buf = readFileSync(`${root}/${rel}`);
     if (looksBinary(buf)) return skipped(rel, size, mtimeMs, 'binary (NUL bytes)');
     return factsOfText(parser, rel, buf.toString('utf8'), size, mtimeMs, limits);
   } catch (e) {

@@ -20,6 +20,6 @@ export function factsFromText(rel: string, text: string, limits: FileLimits = DE
 }
 
 /** Facts of a file as it is on disk. */
-export function factsFromDisk(root: string, rel: string, limits: FileLimits = DEFAULT_LIMITS): Promise<FileFacts> {
+export async function factsFromDisk(root: string, rel: string, limits: FileLimits = DEFAULT_LIMITS): Promise<FileFacts> {
   return indexOneFile(getParser(), root, rel, limits);
 }

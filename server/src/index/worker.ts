@@ -1,19 +1,21 @@
 /**
- * Parser process: parses the files it is sent and sends their facts back.
+ * Parser process: parses the files it is sent and sends their facts back, packed (wire.ts).
  *
  * A process rather than a thread, so that a native crash in the parser (an abort takes the whole
  * process down) costs one worker, not the language server. The native tree-sitter binding does
  * not report its memory to V8 and has no Tree.delete(), so the worker collects explicitly every
  * ~64 MB of input (it is started with --expose-gc); without that it grows to many gigabytes.
+ * Requests are handled synchronously, one after another: the pool keeps a second batch queued
+ * here so the worker never waits for the main process, and knows which batch a crash was in.
  */
 import Parser = require('tree-sitter');
 import C = require('tree-sitter-c');
-import type { FileFacts } from './model';
 import { indexOneFile, type FileLimits } from './readFile';
+import { packFacts, type WireFacts } from './wire';
 
 export interface WorkerInit { type: 'init'; root: string; limits: FileLimits }
 export interface WorkerRequest { type: 'parse'; id: number; files: string[] }
-export interface WorkerReply { id: number; facts: FileFacts[] }
+export interface WorkerReply { id: number; count: number; facts: WireFacts[] }
 
 const GC_EVERY_BYTES = 64 << 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -23,7 +25,7 @@ let limits: FileLimits | undefined;
 let parser: Parser | undefined;
 let sinceGc = 0;
 
-process.on('message', async (msg: WorkerInit | WorkerRequest) => {
+process.on('message', (msg: WorkerInit | WorkerRequest) => {
   if (msg.type === 'init') {
     root = msg.root;
     limits = msg.limits;
@@ -31,14 +33,14 @@ process.on('message', async (msg: WorkerInit | WorkerRequest) => {
     parser.setLanguage(C as never);
     return;
   }
-  const facts: FileFacts[] = [];
+  const facts: WireFacts[] = [];
   for (const rel of msg.files) {
-    const f = await indexOneFile(parser!, root, rel, limits!);
-    facts.push(f);
+    const f = indexOneFile(parser!, root, rel, limits!);
+    facts.push(packFacts(f));
     if (!f.defineOnly) sinceGc += f.size;
     if (sinceGc > GC_EVERY_BYTES) { gc(); sinceGc = 0; }
   }
-  const reply: WorkerReply = { id: msg.id, facts };
+  const reply: WorkerReply = { id: msg.id, count: facts.length, facts };
   process.send!(reply);
 });
 
