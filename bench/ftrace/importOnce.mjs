@@ -1,5 +1,7 @@
-// One import of a trace file in a fresh process: prints JSON {seconds, cpuSeconds, maxRssKb, functions, calls}.
+// One import of a trace file in a fresh process, as importTrace does by default (worker threads
+// for a large report): prints JSON {seconds, cpuSeconds, maxRssKb, functions, calls, workers}.
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,4 +13,4 @@ const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 let calls = 0;
 for (const f of m.functions.values()) calls += f.calls;
 const ru = process.resourceUsage();
-console.log(JSON.stringify({ seconds, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssKb: ru.maxRSS, functions: m.functions.size, calls }));
+console.log(JSON.stringify({ seconds, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssKb: ru.maxRSS, functions: m.functions.size, calls, workers: Math.min(2, os.availableParallelism()) }));

@@ -1,13 +1,17 @@
 /**
  * Imports a trace file of any supported format into a TraceModel, streaming: text is read in
  * chunks of bytes and parsed line by line (trace-cmd report straight from the bytes, the other
- * formats decoded as latin1: every byte is one char, names are ASCII), trace.dat is read natively. Progress is reported on bytes read; an AbortSignal cancels
- * between chunks.
+ * formats decoded as latin1: every byte is one char, names are ASCII), trace.dat is read natively.
+ * A trace-cmd report of two pieces or more is parsed by worker threads, piece by piece, to the
+ * same model (text/parallelReport). Progress is reported on bytes read; an AbortSignal cancels
+ * between chunks (pieces).
  */
 import * as fs from 'node:fs';
-import { detectTextFormat, TRACE_DAT_MAGIC, TraceFormatError } from './detect';
+import * as os from 'node:os';
+import { detectTextFormat, type Detected, TRACE_DAT_MAGIC, TraceFormatError } from './detect';
 import { ModelBuilder, TraceModel } from './model';
 import { LineSplitter, type LineBlockSink } from './text/lineSplitter';
+import { importReportPieces } from './text/parallelReport';
 import { ProfileLineParser } from './text/profileLine';
 import { ReportBytes } from './text/reportBytes';
 import { ReportLineParser } from './text/reportLine';
@@ -20,9 +24,14 @@ export interface ImportOptions {
   /** Called after every chunk with bytes consumed so far and the file size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   chunkSize?: number;
+  /** Threads that parse a large trace-cmd report (default: up to 2 by the CPUs); 1 parses here. */
+  workers?: number;
+  /** Bytes per piece handed to a worker; files under two pieces are parsed here. */
+  pieceSize?: number;
 }
 
 const DEFAULT_CHUNK = 4 << 20;
+const DEFAULT_PIECE = 16 << 20;
 
 export async function importTrace(file: string, opts: ImportOptions = {}): Promise<TraceModel> {
   const fh = await fs.promises.open(file, 'r');
@@ -32,6 +41,18 @@ export async function importTrace(file: string, opts: ImportOptions = {}): Promi
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     if (bytesRead === head.length && head.equals(TRACE_DAT_MAGIC)) {
       return await importTraceDat(fh, total, opts);
+    }
+    const workers = opts.workers ?? Math.min(2, os.availableParallelism());
+    const pieceSize = Math.max(1, opts.pieceSize ?? DEFAULT_PIECE);
+    if (workers > 1 && total >= 2 * pieceSize) {
+      const head = Buffer.allocUnsafe(Math.min(total, DEFAULT_CHUNK));
+      await fh.read(head, 0, head.length, 0);
+      const d = detectHead(head);
+      if (d.format === 'trace-cmd-report') {
+        const b = new ModelBuilder(d.format, d.detail);
+        const lines = await importReportPieces(fh.fd, file, total, b, { workers, pieceSize, signal: opts.signal, onProgress: opts.onProgress });
+        return finishModel(b, lines);
+      }
     }
     return await importTextHandle(fh, total, opts);
   } finally {
@@ -70,13 +91,7 @@ export class TextImport {
     }
     this.splitter!.end();
     if (this.parser instanceof TracefsLineParser && this.parser.tracer !== '') this.builder!.model.formatDetail = this.parser.tracer;
-    const model = this.builder!.finish();
-    model.lines = this.splitter!.lineNo;
-    if (model.records === 0 && model.skipped.count > 0) {
-      const first = model.skipped.samples[0];
-      throw new TraceFormatError(first.line, `no trace record could be read (${first.reason}: ${JSON.stringify(first.text)})`);
-    }
-    return model;
+    return finishModel(this.builder!, this.splitter!.lineNo);
   }
 
   private takeHead(): Buffer {
@@ -87,9 +102,7 @@ export class TextImport {
   }
 
   private start(first: Buffer): void {
-    const sample = first.toString('latin1');
-    const nl = sample.lastIndexOf('\n');
-    const d = detectTextFormat(nl > 0 && sample.length >= DEFAULT_CHUNK ? sample.slice(0, nl) : sample);
+    const d = detectHead(first);
     const b = new ModelBuilder(d.format, d.detail);
     this.builder = b;
     let sink: LineBlockSink;
@@ -103,6 +116,23 @@ export class TextImport {
     }
     this.splitter = new LineSplitter(sink, (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
   }
+}
+
+/** The format, from the first chunk of the file (whole lines of it when there are more). */
+function detectHead(first: Buffer): Detected {
+  const sample = first.toString('latin1');
+  const nl = sample.lastIndexOf('\n');
+  return detectTextFormat(nl > 0 && sample.length >= DEFAULT_CHUNK ? sample.slice(0, nl) : sample);
+}
+
+function finishModel(b: ModelBuilder, lines: number): TraceModel {
+  const model = b.finish();
+  model.lines = lines;
+  if (model.records === 0 && model.skipped.count > 0) {
+    const first = model.skipped.samples[0];
+    throw new TraceFormatError(first.line, `no trace record could be read (${first.reason}: ${JSON.stringify(first.text)})`);
+  }
+  return model;
 }
 
 export function importTraceText(text: string): TraceModel {

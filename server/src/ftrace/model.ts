@@ -69,7 +69,7 @@ export const MAX_DEPTH = 512;
 const VARIANT_LIMIT = 16;
 const SKIP_SAMPLES = 20;
 
-interface Frame {
+export interface Frame {
   /** Normalised name, null for a call whose entry is before the trace start. */
   name: string | null;
   childNs: number;
@@ -77,15 +77,48 @@ interface Frame {
   /** Syscall this call runs inside, and whether it is that syscall's entry function. */
   sys: string | null;
   sysRoot: boolean;
+  /** The spelling that named the call (null with `name`): its stats and edges without a lookup. Never crosses threads. */
+  ref: NameRef | null;
 }
 
-interface Ctx { pid: number; frames: Frame[]; size: number; proc: ProcessStats }
+/** `held`: a piece builder has not yet seen this task's stack empty, so its graph records wait for the state earlier pieces leave. */
+interface Ctx { pid: number; frames: Frame[]; size: number; proc: ProcessStats; held: boolean }
+
+const ENTER = 0;
+const LEAF = 1;
+const EXIT = 2;
+const SYS_EXIT = 3;
+
+/**
+ * Records of one piece that depend on what came before it, in input order: graph records of a
+ * task until its stack first empties in the piece, and a task's first `sys_exit_*` event when
+ * the piece saw no `sys_enter_*` for it. `dur` holds the timestamp for SYS_EXIT.
+ */
+export interface HeldRecords { kind: number[]; pid: number[]; depth: number[]; name: (string | null)[]; dur: number[]; tail: (string | null)[] }
+
+/**
+ * What a builder made from one piece of a file (a run of whole lines) without knowing the state
+ * before it: ModelBuilder.absorb replays `held` on the true state, then takes the end state of
+ * every task the piece settled and adds the piece's sums. The split is exact, not an estimate.
+ */
+export interface PieceResult {
+  model: TraceModel;
+  held: HeldRecords;
+  /** Open calls at the piece end of each task whose stack emptied inside the piece. */
+  stacks: { pid: number; frames: Frame[] }[];
+  /** Open syscall (from events) at the piece end of each task that had a syscall event in the piece. */
+  sysOpen: { pid: number; open: { name: string; ts: number } | null }[];
+}
 
 /**
  * What a raw spelling resolves to, worked out once per spelling rather than per call: the
  * normalised name, its syscall, and its stats once it has been called.
  */
-interface NameRef { raw: string; name: string; sys: string | null; stats: FunctionStats | null; variantNoted: boolean }
+interface NameRef {
+  raw: string; name: string; sys: string | null; stats: FunctionStats | null; variantNoted: boolean;
+  /** model.edges entry of `name` once it has called something. */
+  out: Map<string, number> | null;
+}
 
 /** Bounds the spellings remembered on inputs with unbounded distinct names (random data). */
 const REF_LIMIT = 1 << 20;
@@ -98,8 +131,13 @@ export class ModelBuilder {
   private stackPrev: string | null = null;
   private readonly sysEnter = new Map<number, { name: string; ts: number }>();
   private readonly refs = new Map<string, NameRef>();
+  private readonly held: HeldRecords = { kind: [], pid: [], depth: [], name: [], dur: [], tail: [] };
+  private readonly sysKnown = new Set<number>();
+  private lastSys: string | null = null;
+  private lastSysStats: SyscallStats | null = null;
 
-  constructor(format: TraceFormat, formatDetail = '') {
+  /** `piece`: the input is one piece of a file, merged later by `absorb` (see PieceResult). */
+  constructor(format: TraceFormat, formatDetail = '', private readonly piece = false) {
     this.model = {
       format, formatDetail,
       content: { functionGraph: false, functionTracer: false, events: false, profile: false },
@@ -137,25 +175,26 @@ export class ModelBuilder {
 
   hasTask(pid: number): boolean { return this.model.processes.has(pid); }
 
-  /** What an entry and a leaf line share: count the call and link it under the open frame at `depth`. */
-  private graphCall(pid: number, depth: number, rawName: string) {
-    const c = this.ctx(pid);
-    const r = this.ref(rawName);
-    const name = r.name;
-    const parent = this.openSlot(c, depth);
+  /** What an entry and a leaf line share: count the call of `r` in `c`. */
+  private graphCall(c: Ctx, r: NameRef): FunctionStats {
     const f = this.called(r);
     f.calls++;
     c.proc.calls++;
     this.model.records++;
     this.model.content.functionGraph = true;
-    this.link(parent, name);
-    return { c, r, name, parent, f };
+    return f;
   }
 
   enter(pid: number, depth: number, rawName: string): void {
-    const { c, r, name, parent } = this.graphCall(pid, depth, rawName);
+    if (this.piece && this.hold(pid, ENTER, depth, rawName, NaN, null)) return;
+    const c = this.ctx(pid);
+    const r = this.ref(rawName);
+    const parent = this.openSlot(c, depth);
+    this.graphCall(c, r);
+    this.link(parent, r.name);
     const fr = this.frameAt(c, depth);
-    fr.name = name;
+    fr.name = r.name;
+    fr.ref = r;
     fr.childNs = 0;
     fr.pending = null;
     this.placeSys(fr, parent, r);
@@ -163,7 +202,13 @@ export class ModelBuilder {
   }
 
   leaf(pid: number, depth: number, rawName: string, durNs: number): void {
-    const { r, name, parent, f } = this.graphCall(pid, depth, rawName);
+    if (this.piece && this.hold(pid, LEAF, depth, rawName, durNs, null)) return;
+    const c = this.ctx(pid);
+    const r = this.ref(rawName);
+    const name = r.name;
+    const parent = this.openSlot(c, depth);
+    const f = this.graphCall(c, r);
+    this.link(parent, name);
     const sys = parent?.sys ?? r.sys;
     if (sys !== null) this.sysCall(sys, name, parent?.sys == null, durNs);
     if (durNs === durNs) {
@@ -175,6 +220,7 @@ export class ModelBuilder {
   }
 
   exit(pid: number, depth: number, durNs: number, rawTail: string | null): void {
+    if (this.piece && this.hold(pid, EXIT, depth, null, durNs, rawTail)) return;
     const c = this.ctx(pid);
     this.model.records++;
     this.model.content.functionGraph = true;
@@ -187,7 +233,7 @@ export class ModelBuilder {
     let parent: Frame | null;
     if (name !== null) {
       if (tail !== null && tail !== name) this.model.mismatchedExits++;
-      f = this.fn(name);
+      f = frame!.ref!.stats ?? this.fn(name);
       parent = depth > 0 ? c.frames[depth - 1] : null;
       if (frame!.sysRoot && durNs === durNs) this.sysTime(frame!.sys!, durNs);
     } else {
@@ -279,6 +325,10 @@ export class ModelBuilder {
   }
 
   private syscallEvent(pid: number, name: string, tsNs: number): void {
+    if (this.piece && !this.sysKnown.has(pid)) {
+      this.sysKnown.add(pid);
+      if (name.startsWith('sys_exit_')) { this.holdRecord(SYS_EXIT, pid, 0, name, tsNs, null); return; }
+    }
     if (name.startsWith('sys_enter_')) {
       const sys = name.slice(10);
       this.sysStats(sys).calls++;
@@ -319,11 +369,15 @@ export class ModelBuilder {
   }
 
   private sysStats(sys: string): SyscallStats {
+    // Calls inside one syscall come in runs: one remembered entry saves most lookups.
+    if (sys === this.lastSys) return this.lastSysStats!;
     let s = this.model.syscalls.get(sys);
     if (s === undefined) {
       s = { calls: 0, timedCalls: 0, totalNs: 0, functions: new Map() };
       this.model.syscalls.set(sys, s);
     }
+    this.lastSys = sys;
+    this.lastSysStats = s;
     return s;
   }
 
@@ -333,6 +387,7 @@ export class ModelBuilder {
     while (c.size < depth) {
       const fr = this.frameAt(c, c.size);
       fr.name = null;
+      fr.ref = null;
       fr.childNs = 0;
       fr.pending = null;
       fr.sys = null;
@@ -350,7 +405,7 @@ export class ModelBuilder {
   private frameAt(c: Ctx, i: number): Frame {
     let fr = c.frames[i];
     if (fr === undefined) {
-      fr = { name: null, childNs: 0, pending: null, sys: null, sysRoot: false };
+      fr = { name: null, childNs: 0, pending: null, sys: null, sysRoot: false, ref: null };
       c.frames[i] = fr;
     }
     return fr;
@@ -358,8 +413,15 @@ export class ModelBuilder {
 
   private link(parent: Frame | null, name: string): void {
     if (parent === null) return;
-    if (parent.name !== null) {
-      this.edge(this.model.edges, parent.name, name, 1);
+    if (parent.ref !== null) {
+      const r = parent.ref;
+      let m = r.out;
+      if (m === null) {
+        m = this.model.edges.get(r.name) ?? null;
+        if (m === null) { m = new Map(); this.model.edges.set(r.name, m); }
+        r.out = m;
+      }
+      m.set(name, (m.get(name) ?? 0) + 1);
     } else {
       const p = parent.pending ?? (parent.pending = new Map());
       p.set(name, (p.get(name) ?? 0) + 1);
@@ -376,7 +438,7 @@ export class ModelBuilder {
     let r = this.refs.get(raw);
     if (r === undefined) {
       const name = normaliseFunctionName(raw);
-      r = { raw, name, sys: syscallOf(name), stats: null, variantNoted: false };
+      r = { raw, name, sys: syscallOf(name), stats: null, variantNoted: false, out: null };
       if (this.refs.size < REF_LIMIT) this.refs.set(raw, r);
     }
     return r;
@@ -415,11 +477,110 @@ export class ModelBuilder {
         proc = { pid, comm: '', calls: 0, events: 0 };
         this.model.processes.set(pid, proc);
       }
-      c = { pid, frames: [], size: 0, proc };
+      c = { pid, frames: [], size: 0, proc, held: this.piece };
       this.ctxs.set(pid, c);
     }
     this.last = c;
     return c;
+  }
+
+  /**
+   * Graph records of a held task wait in `held`. The stack size after any graph record is
+   * known from the record alone (entry: depth+1, leaf and exit: depth), and an empty stack is
+   * the same whatever came before, so the task is settled from the first record that empties it.
+   */
+  private hold(pid: number, kind: number, depth: number, name: string | null, dur: number, tail: string | null): boolean {
+    const c = this.ctx(pid);
+    if (!c.held) return false;
+    this.holdRecord(kind, pid, depth, name, dur, tail);
+    if (kind !== ENTER && depth === 0) c.held = false;
+    return true;
+  }
+
+  private holdRecord(kind: number, pid: number, depth: number, name: string | null, dur: number, tail: string | null): void {
+    const h = this.held;
+    h.kind.push(kind); h.pid.push(pid); h.depth.push(depth); h.name.push(name); h.dur.push(dur); h.tail.push(tail);
+  }
+
+  /** The piece's model and boundary state, instead of finish(): open calls stay open for absorb. */
+  pieceResult(): PieceResult {
+    const stacks: PieceResult['stacks'] = [];
+    for (const c of this.ctxs.values()) {
+      if (!c.held) stacks.push({ pid: c.pid, frames: c.frames.slice(0, c.size).map((f) => ({ ...f, ref: null })) });
+    }
+    const sysOpen: PieceResult['sysOpen'] = [];
+    for (const pid of this.sysKnown) sysOpen.push({ pid, open: this.sysEnter.get(pid) ?? null });
+    return { model: this.model, held: this.held, stacks, sysOpen };
+  }
+
+  /** Adds the next piece of the input (pieces in file order); `lineOffset` = lines before it. */
+  absorb(p: PieceResult, lineOffset: number): void {
+    const h = p.held;
+    for (let i = 0; i < h.kind.length; i++) {
+      const k = h.kind[i];
+      if (k === ENTER) this.enter(h.pid[i], h.depth[i], h.name[i]!);
+      else if (k === LEAF) this.leaf(h.pid[i], h.depth[i], h.name[i]!, h.dur[i]);
+      else if (k === EXIT) this.exit(h.pid[i], h.depth[i], h.dur[i], h.tail[i]);
+      else this.syscallEvent(h.pid[i], h.name[i]!, h.dur[i]);
+    }
+    for (const s of p.stacks) {
+      const c = this.ctx(s.pid);
+      for (const f of s.frames) f.ref = f.name === null ? null : this.ref(f.name);
+      c.frames = s.frames;
+      c.size = s.frames.length;
+    }
+    for (const s of p.sysOpen) {
+      if (s.open === null) this.sysEnter.delete(s.pid);
+      else this.sysEnter.set(s.pid, s.open);
+    }
+    this.addSums(p.model, lineOffset);
+  }
+
+  private addSums(m: TraceModel, lineOffset: number): void {
+    const t = this.model;
+    for (const [name, f] of m.functions) {
+      const g = this.fn(name);
+      g.calls += f.calls;
+      g.exitOnlyCalls += f.exitOnlyCalls;
+      g.timedCalls += f.timedCalls;
+      g.totalNs += f.totalNs;
+      g.selfNs += f.selfNs;
+      if (f.variants !== null) {
+        const v = g.variants ?? (g.variants = new Set());
+        for (const raw of f.variants) if (v.size < VARIANT_LIMIT) v.add(raw);
+      }
+    }
+    for (const [caller, callees] of m.edges) for (const [callee, n] of callees) this.edge(t.edges, caller, callee, n);
+    for (const [caller, callees] of m.stackEdges) for (const [callee, n] of callees) this.edge(t.stackEdges, caller, callee, n);
+    for (const [name, s] of m.syscalls) {
+      const g = this.sysStats(name);
+      g.calls += s.calls;
+      g.timedCalls += s.timedCalls;
+      g.totalNs += s.totalNs;
+      for (const [fn, n] of s.functions) g.functions.set(fn, (g.functions.get(fn) ?? 0) + n);
+    }
+    for (const [pid, p] of m.processes) {
+      const g = t.processes.get(pid);
+      if (g === undefined) { t.processes.set(pid, p); continue; }
+      // The first comm seen wins unless it was empty or `<...>`, as task() decides line by line.
+      if (g.comm === '' || (g.comm === '<...>' && p.comm !== '')) g.comm = p.comm;
+      g.calls += p.calls;
+      g.events += p.events;
+    }
+    for (const [name, n] of m.events) t.events.set(name, (t.events.get(name) ?? 0) + n);
+    t.records += m.records;
+    t.unmatchedExits += m.unmatchedExits;
+    t.unfinishedCalls += m.unfinishedCalls;
+    t.mismatchedExits += m.mismatchedExits;
+    t.content.functionGraph ||= m.content.functionGraph;
+    t.content.functionTracer ||= m.content.functionTracer;
+    t.content.events ||= m.content.events;
+    t.content.profile ||= m.content.profile;
+    t.skipped.count += m.skipped.count;
+    for (const s of m.skipped.samples) {
+      if (t.skipped.samples.length >= SKIP_SAMPLES) break;
+      t.skipped.samples.push({ line: s.line + lineOffset, reason: s.reason, text: s.text });
+    }
   }
 
   /** Re-keys the unnamed CPU context as task `pid` once a banner names it. */

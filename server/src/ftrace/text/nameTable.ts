@@ -4,6 +4,9 @@
  * in a trace repeat millions of times; distinct ones are few (functions, events, comms).
  */
 const MAX_NAMES = 1 << 20;
+/** FNV-1a over the bytes: callers that already walk a name may hash it on the way (idHashed). */
+export const FNV_BASIS = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
 
 export class NameTable {
   private slots = new Int32Array(1 << 12);
@@ -16,8 +19,13 @@ export class NameTable {
 
   /** Id of the name in buf[a, b), or -1 once the table is full (then decode the range itself). */
   id(buf: Buffer, a: number, b: number): number {
-    let h = 0x811c9dc5;
-    for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    let h = FNV_BASIS;
+    for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
+    return this.idHashed(buf, a, b, h);
+  }
+
+  /** As id, with h the FNV-1a hash of buf[a, b). */
+  idHashed(buf: Buffer, a: number, b: number, h: number): number {
     const mask = this.slots.length - 1;
     const len = b - a;
     for (let s = h & mask; ; s = (s + 1) & mask) {

@@ -17,8 +17,11 @@ export function skipSpaces(s: string, p: number, end: number): number {
 
 export function isDigit(c: number): boolean { return c >= 0x30 && c <= 0x39; }
 
-/** Result slot for scanners that return a number and a position (avoids an object per call). */
-export const scanned = { value: 0, pos: 0 };
+/**
+ * Result slot for scanners that return a number and a position (avoids an object per call);
+ * scanDecimal also leaves the parts of the number (value = int + frac / scale).
+ */
+export const scanned = { value: 0, pos: 0, int: 0, frac: 0, scale: 1 };
 
 /**
  * Decimal number `123`, `123.456`: value in `scanned.value`, position after it in
@@ -34,6 +37,9 @@ export function scanDecimal(s: string, p: number, end: number): boolean {
     p++;
   }
   if (p === start) return false;
+  scanned.int = v;
+  scanned.frac = 0;
+  scanned.scale = 1;
   if (p < end && s.charCodeAt(p) === 0x2e /* . */) {
     let scale = 1;
     let frac = 0;
@@ -45,7 +51,12 @@ export function scanDecimal(s: string, p: number, end: number): boolean {
       scale *= 10;
       q++;
     }
-    if (q > p + 1) { v += frac / scale; p = q; }
+    if (q > p + 1) {
+      v += frac / scale;
+      p = q;
+      scanned.frac = frac;
+      scanned.scale = scale;
+    }
   }
   scanned.value = v;
   scanned.pos = p;
@@ -56,12 +67,13 @@ export function scanDecimal(s: string, p: number, end: number): boolean {
  * A function_graph duration such as `0.198 us`, `1000131 us`, `! 8147.120 us`, `+ 11.065 us`,
  * `$ 1.2 s`: the overhead marker (glued or spaced) is skipped, the unit scales to ns.
  * `scanned.value` = ns, `scanned.pos` = after the unit; false when there is no number+unit.
+ * ReportBytes.duration mirrors this arithmetic on bytes.
  */
 export function scanDuration(s: string, p: number, end: number): boolean {
   p = skipSpaces(s, p, end);
   if (p < end && isOverheadMarker(s.charCodeAt(p))) p = skipSpaces(s, p + 1, end);
   if (!scanDecimal(s, p, end)) return false;
-  const v = scanned.value;
+  const { int, frac, scale } = scanned;
   p = skipSpaces(s, scanned.pos, end);
   const c0 = p < end ? s.charCodeAt(p) : 0;
   const c1 = p + 1 < end ? s.charCodeAt(p + 1) : 0;
@@ -71,7 +83,8 @@ export function scanDuration(s: string, p: number, end: number): boolean {
   else if (c1 === 0x73 && c0 === 0x6d /* m */) { mul = 1e6; p += 2; }
   else if (c0 === 0x73 /* s */ && !isNameChar(c1)) { mul = 1e9; p += 1; }
   else return false;
-  scanned.value = v * mul;
+  // In parts, so a whole number of ns stays an exact integer and sums do not depend on order.
+  scanned.value = int * mul + frac * mul / scale;
   scanned.pos = p;
   return true;
 }

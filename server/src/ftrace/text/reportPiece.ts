@@ -1,0 +1,27 @@
+/**
+ * Parses one piece of a trace-cmd report file (a run of whole lines, see pieceBounds) into a
+ * PieceResult, reading the file itself so the bytes never cross threads.
+ */
+import * as fs from 'node:fs';
+import { ModelBuilder, PieceResult } from '../model';
+import { LineSplitter } from './lineSplitter';
+import { ReportBytes } from './reportBytes';
+import { ReportLineParser } from './reportLine';
+
+const READ = 4 << 20;
+
+export interface ParsedPiece { result: PieceResult; lines: number }
+
+export function parseReportPiece(fd: number, start: number, end: number): ParsedPiece {
+  const b = new ModelBuilder('trace-cmd-report', '', true);
+  const split = new LineSplitter(new ReportBytes(b, new ReportLineParser(b)), (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
+  const buf = Buffer.allocUnsafe(Math.min(READ, Math.max(1, end - start)));
+  for (let pos = start; pos < end;) {
+    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+    if (n === 0) break;
+    split.feed(n === buf.length ? buf : buf.subarray(0, n));
+    pos += n;
+  }
+  split.end();
+  return { result: b.pieceResult(), lines: split.lineNo };
+}
