@@ -173,7 +173,7 @@ function report(data, evald, btfPath, seconds) {
   const lines = [
     SECTION,
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`node bench/accuracy/run.mjs\` (${data.reused ? 'rows reused from bench/.data/attach-rows.json' : `${seconds.toFixed(0)} s`}${data.indexSeconds ? `, of which indexing ${data.indexSeconds.toFixed(0)} s` : '; the index of the .c files came from its cache in bench/.data'}).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`node bench/accuracy/run.mjs\` (${data.reused ? 'rows reused from bench/.data/attach-rows.json' : `${seconds.toFixed(0)} s`}${data.reused ? '' : data.indexSeconds ? `, of which indexing ${data.indexSeconds.toFixed(0)} s` : '; the index of the .c files came from its cache in bench/.data'}).`,
     'One parameter was tuned on this same data (OUT_OF_LINE_MIN_LINES = 16, swept over 13-17); there is no held-out kernel yet.',
     `Ground truth: FUNC names in the \`.BTF\` section of \`${path.relative(repo, btfPath)}\` (Debian linux-image-6.1.0-56-amd64-unsigned 6.1.192-2, via scripts/debian-6.1-btf.sh).`,
     `Population: ${rows.length} function definitions in ${data.compiledFiles} \`.c\` files compiled into vmlinux of the 6.1.192 source (linux-source-6.1): files with at least two functions whose names are unique in the tree and in BTF;`,

@@ -126,6 +126,20 @@ export class Btf {
     return n;
   }
   hasFunc(name: string): boolean { return this.funcIds.has(name); }
+
+  private typedefNames: Set<string> | undefined;
+  /** A TYPEDEF of this name exists; built on first use (tracepoints show up as `btf_trace_<name>` typedefs). */
+  hasTypedef(name: string): boolean {
+    if (!this.typedefNames) {
+      const names = new Set<string>();
+      for (let id = 1; id < this.offsets.length; id++) {
+        const info = this.u32(this.typeStart + this.offsets[id] + 4);
+        if (((info >>> 24) & 0x1f) === BtfKind.TYPEDEF) names.add(this.str(this.u32(this.typeStart + this.offsets[id])));
+      }
+      this.typedefNames = names;
+    }
+    return this.typedefNames.has(name);
+  }
   funcIdsOf(name: string): readonly number[] { return this.funcIds.get(name) ?? []; }
 
   type(id: number): BtfType {

@@ -33,25 +33,19 @@ export function countIdentifiers(text: string): TokenCounts {
 }
 
 export class AttachContextBuilder {
-  private readonly treeCalls: Int32Array;
-  private readonly names: readonly string[];
-  private readonly nameIds = new Map<string, number>();
-
-  constructor(private readonly index: KernelIndex, private readonly noFtrace?: NoFtraceRules) {
-    const snap = index.snapshot();
-    this.names = snap.names;
-    this.names.forEach((n, i) => this.nameIds.set(n, i));
-    this.treeCalls = new Int32Array(this.names.length);
-    for (const f of snap.files) for (let i = 0; i < f.calls.length; i += 4) this.treeCalls[f.calls[i]]++;
-  }
+  constructor(private readonly index: KernelIndex, private readonly noFtrace?: NoFtraceRules) {}
 
   /** Contexts for the functions the index holds for `file`, whose current text is `text`. */
   contextsForFile(file: string, text: string): Map<FunctionDef, AttachContext> {
     const stored = this.index.fileFacts(file);
     const out = new Map<FunctionDef, AttachContext>();
     if (!stored) return out;
-    const inFile = new Map<number, number>();
-    for (let i = 0; i < stored.calls.length; i += 4) inFile.set(stored.calls[i], (inFile.get(stored.calls[i]) ?? 0) + 1);
+    // Call arrays hold ids into the index's name table: count per id, then name the ids once.
+    const perId = new Map<number, number>();
+    for (let i = 0; i < stored.calls.length; i += 4) perId.set(stored.calls[i], (perId.get(stored.calls[i]) ?? 0) + 1);
+    const names = this.index.snapshot().names;
+    const inFile = new Map<string, number>();
+    for (const [id, n] of perId) inFile.set(names[id], n);
     const tokens = countIdentifiers(text);
     const inHeader = file.endsWith('.h');
     const noFtrace = this.noFtrace ? builtWithoutFtrace(file, this.noFtrace) : false;
@@ -59,10 +53,9 @@ export class AttachContextBuilder {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
     const offset = (p: { line: number; col: number }) => (lineStarts[p.line] ?? text.length) + p.col;
     for (const fn of stored.functions) {
-      const id = this.nameIds.get(fn.name);
       out.set(fn, {
-        callsInFile: id === undefined ? 0 : inFile.get(id) ?? 0,
-        callsInTree: id === undefined ? 0 : this.treeCalls[id],
+        callsInFile: inFile.get(fn.name) ?? 0,
+        callsInTree: this.index.callCount(fn.name),
         nonCallRefs: tokens.other.get(fn.name) ?? 0,
         callLikeMentions: tokens.callLike.get(fn.name) ?? 0,
         inOpsStruct: this.index.opsOf(fn.name).length > 0,

@@ -27,7 +27,7 @@ export interface AttachContext {
 }
 
 export type AttachVerdict =
-  | 'attachable' | 'inlined' | 'maybe-inlined' | 'notrace' | 'init' | 'header-static' | 'syscall-wrapper';
+  | 'attachable' | 'inlined' | 'maybe-inlined' | 'clone' | 'notrace' | 'init' | 'header-static' | 'syscall-wrapper';
 
 export interface AttachPrediction {
   /** A probe by this name can attach after boot: the symbol exists and is traceable. */
@@ -70,7 +70,7 @@ function survival(fn: FunctionDef, ctx: AttachContext, q: Set<string>): Survival
     return lost('inlined', 'static and called only from macro bodies in its file');
   }
   if (ctx.callsInFile === 1) return lost('inlined', 'static with a single call site: GCC inlines it');
-  if (ctx.unusedParams > 0) return lost('maybe-inlined', `static with ${ctx.unusedParams} unused parameter(s): GCC emits an \`.isra\` clone under another name`);
+  if (ctx.unusedParams > 0) return lost('clone', `static with ${ctx.unusedParams} unused parameter(s): GCC emits an \`.isra\` clone under another name`);
   if (ctx.bodyLines < OUT_OF_LINE_MIN_LINES) return lost('maybe-inlined', `static, ${ctx.callsInFile} call sites, ${ctx.bodyLines} lines: small enough to inline`);
   return kept(`static with ${ctx.callsInFile} call sites, ${ctx.bodyLines} lines`);
 }

@@ -1,0 +1,66 @@
+/**
+ * Program sections of an eBPF program: from a compiled `.bpf.o` (ELF section headers) or lexically
+ * from `.bpf.c` source (`SEC("…")` outside comments), with the position of each string so the
+ * editor can underline it.
+ */
+import { ElfFile } from '../btf/elf';
+import { isDataSection } from './sections';
+
+export interface SectionAt {
+  section: string;
+  /** 0-based position of the string literal's content in the source; absent for `.bpf.o`. */
+  line?: number;
+  col?: number;
+  /** The SEC argument is not one plain string literal (built from macros), so it cannot be checked. */
+  unresolved?: string;
+}
+
+/** Sections of executable code other than `.text` (libbpf puts each program in its own). */
+export function sectionsOfObject(file: string): SectionAt[] {
+  const elf = ElfFile.open(file);
+  try {
+    return elf.programSections().map((section) => ({ section }));
+  } finally {
+    elf.close();
+  }
+}
+
+const COMMENT_OR_STRING = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g;
+const SEC_CALL = /\bSEC\s*\(/g;
+
+/** `SEC("kprobe/tcp_v4_connect")` occurrences in C text; a `#define SEC(…)` line is skipped. */
+export function sectionsOfSource(text: string): SectionAt[] {
+  // Same-length rewrites keep offsets true: `clean` has comments blanked (strings are what we
+  // read), `code` also has string contents blanked (a SEC( or `)` inside a string is not code).
+  const clean = text.replace(COMMENT_OR_STRING, (m) => (m.startsWith('/') ? m.replace(/[^\n]/g, ' ') : m));
+  const code = clean.replace(COMMENT_OR_STRING, (m) => (m[0] === '"' || m[0] === "'" ? m[0] + ' '.repeat(m.length - 2) + m[0] : m));
+  const lineStarts = [0];
+  for (let i = clean.indexOf('\n'); i >= 0; i = clean.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const position = (offset: number) => {
+    let lo = 0, hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, col: offset - lineStarts[lo] };
+  };
+  const out: SectionAt[] = [];
+  let m: RegExpExecArray | null;
+  SEC_CALL.lastIndex = 0;
+  while ((m = SEC_CALL.exec(code))) {
+    const lineStart = lineStarts[position(m.index).line];
+    if (/^\s*#\s*define\b/.test(code.slice(lineStart, m.index))) continue;
+    const close = code.indexOf(')', m.index + m[0].length);
+    if (close < 0) break;
+    const arg = clean.slice(m.index + m[0].length, close);
+    // One literal, or adjacent literals the compiler concatenates ("kprobe/" "tcp_v4_connect").
+    const literals = /^(?:\s*"(?:[^"\\\n]|\\.)*")+\s*$/.test(arg) ? [...arg.matchAll(/"((?:[^"\\\n]|\\.)*)"/g)].map((x) => x[1]) : undefined;
+    const at = position(m.index + m[0].length + (literals ? arg.indexOf('"') + 1 : 0));
+    if (literals) {
+      if (!isDataSection(literals.join(''))) out.push({ section: literals.join(''), ...at });
+    }
+    else out.push({ section: arg.trim(), ...at, unresolved: 'the section name is not a single string literal (built from macros?), so its target cannot be checked' });
+  }
+  return out;
+}
