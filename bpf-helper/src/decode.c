@@ -110,10 +110,13 @@ static void put_tp_fields(const struct kpn_link *l, const struct kpn_event *e, s
 		case TPF_DATA_LOC_STR: {
 			uint32_t loc = (uint32_t)read_uint(p, 4);
 			unsigned off = loc & 0xffff, len = loc >> 16;
-			if (off + len <= e->raw_len)
-				jw_strn(w, (const char *)e->raw + off, strnlen((const char *)e->raw + off, len));
-			else
+			if (off < e->raw_len) {
+				/* a string running past the copied part of the record is cut there */
+				unsigned n = off + len <= e->raw_len ? len : e->raw_len - off;
+				jw_strn(w, (const char *)e->raw + off, strnlen((const char *)e->raw + off, n));
+			} else {
 				jw_null(w); /* the string lies past the copied part of the record */
+			}
 			break;
 		}
 		default:

@@ -425,7 +425,9 @@ static void configure_tp_copy(struct kpn_link *l, struct bpf_object *obj)
 	uint32_t len[KPN_USER_SLOTS] = { 0, 0 }, str[KPN_USER_SLOTS] = { 0, 0 };
 	int slot = 0;
 
-	set_u32(obj, "cfg_tp_len", l->fmt->record_len < KPN_RAW_MAX ? l->fmt->record_len : KPN_RAW_MAX);
+	/* dynamic strings sit after the fixed fields: copy as much of the record as the event holds
+	 * (the record is in the per-CPU perf trace buffer, so reading past its end is harmless) */
+	set_u32(obj, "cfg_tp_len", l->fmt->dynamic || l->fmt->record_len > KPN_RAW_MAX ? KPN_RAW_MAX : l->fmt->record_len);
 	for (int i = 0; i < l->fmt->nfields && slot < KPN_USER_SLOTS; i++) {
 		const struct tp_field *f = &l->fmt->f[i];
 		if (f->user == TPU_NONE || f->size != 8 || f->offset > KPN_RAW_MAX - 8)
@@ -738,6 +740,14 @@ struct kpn_link *probe_open(struct probe_ctx *c, const struct probe_req *r, stru
 		}
 	} else if (!kpn_valid_symbol(r->target)) {
 		set_err(e, "EINVAL_NAME", "%s is not a valid function name: a C identifier, optionally with a clone suffix like .isra.0", r->target);
+		return NULL;
+	}
+	/* before any type is tried: without privileges every step fails with a misleading reason
+	 * (tracefs unreadable looks like tracefs missing) */
+	if (!privileged()) {
+		set_err(e, "EPERM_PRIV",
+			"loading BPF programs needs root or CAP_BPF+CAP_PERFMON and this helper (euid %u) has neither: set kpn.attach.elevation to sudo or pkexec (kpn attach --sudo/--pkexec), or give the helper file capabilities (bpf-helper/README.md)",
+			(unsigned)geteuid());
 		return NULL;
 	}
 	if (r->type != KT_AUTO)

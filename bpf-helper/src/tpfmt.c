@@ -78,9 +78,19 @@ static int parse_field(const char *line, struct tp_field *f)
 	if ((p = strstr(semi, "signed:")))
 		sscanf(p, "signed:%d;", &sgn);
 	f->is_signed = sgn;
-	/* the name is the last identifier, before any array suffix */
+	/* the name is the last identifier, before any array suffix; in "__data_loc char[] filename"
+	 * the brackets belong to the type, not to the name */
 	char *end = buf + l;
-	char *br = strchr(buf, '[');
+	char *br = strrchr(buf, '[');
+	if (br) {
+		const char *q = strchr(br, ']');
+		if (!q)
+			return -1;
+		for (q++; *q == ' '; q++)
+			;
+		if (*q)
+			br = NULL;
+	}
 	char *name_end = br ? br : end;
 	while (name_end > buf && name_end[-1] == ' ')
 		name_end--;
@@ -120,6 +130,8 @@ int tp_format_load(const char *cat, const char *name, struct tp_format *out)
 			continue;
 		if (fld.offset + fld.size > out->record_len)
 			out->record_len = fld.offset + fld.size;
+		if (!strncmp(fld.type, "__data_loc", 10) || !strncmp(fld.type, "__rel_loc", 9))
+			out->dynamic = true;
 		out->f[out->nfields++] = fld;
 	}
 	fclose(f);

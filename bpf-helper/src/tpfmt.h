@@ -23,6 +23,7 @@ struct tp_field {
 struct tp_format {
 	int nfields;
 	unsigned record_len;
+	bool dynamic; /* a __data_loc field: its bytes follow the fixed part of the record */
 	struct tp_field f[TP_MAX_FIELDS];
 };
 

@@ -97,3 +97,23 @@ test('a generated tp_btf program decodes struct sock fields of our connection', 
     await obj.dispose();
   }
 });
+
+test('a __data_loc string field (sched_process_exec filename) is decoded from the record tail', async (t) => {
+  const why = buildHelper();
+  if (why) return t.skip(why);
+  const { execFile } = await import('node:child_process');
+  const h = await startHelper();
+  try {
+    await h.attach({ target: 'sched:sched_process_exec' });
+    let child;
+    const got = waitFor(h, (ev) => child !== undefined && ev.pid === child.pid);
+    child = execFile('/bin/true');
+    const ev = await got;
+    assert.equal(ev.fields.filename, '/bin/true');
+    assert.equal(ev.fields.pid, child.pid);
+    assert.equal(ev.comm, 'true');
+    assert.ok(!('char' in ev.fields), 'the type\'s [] was taken for the field name');
+  } finally {
+    await h.close();
+  }
+});

@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { parseArgs, UsageError } from './args';
 import { HelperClient, HelperError, defaultHelperPath, type Elevation } from '../attach/helperClient';
 import { isAttachType, targetProblem } from '../attach/names';
-import type { AttachRequest, HelperEvent, LinkStats } from '../attach/protocol';
-import { generateProbe, parsePrototype, decodeGenerated, type GeneratedProbe } from '../attach/generate';
+import type { AttachRequest, LinkStats } from '../attach/protocol';
+import { generateProbe, parsePrototype, type GeneratedProbe } from '../attach/generate';
+import { eventLine, eventValues } from '../attach/events';
 import { compileProbe, type CompiledObject } from '../attach/compile';
 
 const USAGE = `usage: kpn attach TARGET [--type auto|kprobe|kretprobe|fentry|fexit|tracepoint|raw_tracepoint|tp_btf|ksyscall|kretsyscall]
@@ -24,26 +25,6 @@ function positiveNumber(v: string | undefined, what: string, integer = false): n
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new UsageError(`${what} must be a ${integer ? 'non-negative integer' : 'non-negative number'}`);
   return n;
-}
-
-/** The values worth printing for one event, whatever program produced it. */
-export function eventValues(ev: HelperEvent, gen?: GeneratedProbe): Record<string, unknown> {
-  if (gen && (ev.kind === 'generated' || ev.kind === 'generated_exit')) return decodeGenerated(gen, ev);
-  if (ev.fields) return ev.fields;
-  const out: Record<string, unknown> = {};
-  if (ev.args) ev.args.forEach((a, i) => { out[`arg${i}`] = a; });
-  if (ev.ret !== undefined) out.ret = ev.ret;
-  if (ev.lat_ns !== undefined) out.lat_ns = ev.lat_ns;
-  return out;
-}
-
-function humanValue(v: unknown): string {
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (typeof o.addr === 'string' && o.port !== undefined) return `${o.addr}:${o.port}`;
-    return JSON.stringify(v);
-  }
-  return String(v);
 }
 
 export async function attachCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -93,7 +74,7 @@ export async function attachCommand(args: string[], out: NodeJS.WritableStream):
       if (json) {
         write(JSON.stringify({ type: 'event', kind: ev.kind, ts_ns: ev.ts_ns, pid: ev.pid, tid: ev.tid, comm: ev.comm, args: values, ...(ev.stack ? { stack: ev.stack } : {}) }));
       } else {
-        write(`${ev.comm}[${ev.pid}] ${Object.entries(values).map(([k, v]) => `${k}=${humanValue(v)}`).join(' ')}`);
+        write(eventLine(ev, values));
         for (const f of ev.stack ?? []) write(`    ${f}`);
       }
       if (maxEvents !== undefined && events >= maxEvents) done();
