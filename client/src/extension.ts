@@ -16,7 +16,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const config = vscode.workspace.getConfiguration('kpn');
   const storage = context.storageUri ?? context.globalStorageUri;
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'c' }, { scheme: 'file', language: 'cpp', pattern: '**/*.h' }],
+    documentSelector: [{ scheme: 'file', language: 'c' }, { scheme: 'file', language: 'cpp', pattern: '**/*.h' }, { scheme: 'file', language: 'ftrace' }],
     initializationOptions: {
       cacheDir: storage.fsPath,
       workers: config.get<number>('index.workers') || undefined,

@@ -3,44 +3,11 @@
 // Screenshots of every step land in test/artifacts/e2e/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findEditor, openEditor, REPO } from './harness.mjs';
-import { ensureSubsetTree } from './trees.mjs';
+import { INDEX_TIMEOUT_MS, withSubsetEditor } from './session.mjs';
 import { locate } from './source.mjs';
 
-const INDEX_TIMEOUT_MS = Number(process.env.KPN_INDEX_TIMEOUT_MS || 300_000);
-
-/** Why the test cannot run here, or null. */
-async function missingPrerequisite() {
-  const editor = findEditor();
-  if (editor.missing) return editor.missing;
-  if (!existsSync(join(REPO, 'client/out/extension.js'))) return 'client/out/extension.js not built (npx tsc -b)';
-  const tree = await ensureSubsetTree();
-  return tree.missing ?? null;
-}
-
-test('issue 2: hover, go to definition and CodeLens in a real editor', { timeout: INDEX_TIMEOUT_MS + 300_000 }, async (t) => {
-  const reason = await missingPrerequisite();
-  if (reason) {
-    console.log(`# skipped: ${reason}`);
-    t.skip(reason);
-    return;
-  }
-  const { dir: tree } = await ensureSubsetTree();
-  const shots = [];
-  const ed = await openEditor({ folder: tree, prefix: 'issue2-' });
-  const shot = async (name) => shots.push(await ed.screenshot(name));
-  // A failing step leaves a screenshot of what the editor showed at that moment.
-  const step = (name, fn) => t.test(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      await shot('failed').catch(() => {});
-      throw err;
-    }
-  });
-  try {
+test('issue 2: hover, go to definition and CodeLens in a real editor', { timeout: INDEX_TIMEOUT_MS + 300_000 }, (t) => withSubsetEditor(t, { prefix: 'issue2-' }, async ({ tree, ed, shot, step }) => {
     await step('workbench opens the tree', async () => {
       await shot('workbench');
     });
@@ -93,8 +60,4 @@ test('issue 2: hover, go to definition and CodeLens in a real editor', { timeout
       assert.equal(landed.path, join(tree, 'net/ipv4/tcp_ipv4.c'));
       assert.equal(landed.line, def.line);
     });
-  } finally {
-    console.log(`# screenshots:\n${shots.map((s) => `#   ${s}`).join('\n')}`);
-    await ed.close();
-  }
-});
+}));

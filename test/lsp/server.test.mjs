@@ -105,8 +105,10 @@ test('document symbols and the ops CodeLens', async (t) => {
   assert.ok(syms.some((s) => s.name === 'tcp_v4_connect' && s.selectionRange.start.line === 210));
   assert.ok(syms.some((s) => s.name === 'tcp_prot' && s.detail === 'struct proto'));
   const lenses = await server.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: server.uri(rel) } });
-  const lens = lenses.find((l) => l.range.start.line === 210);
+  // The stability area puts its own lens ("attach …") on the same line.
+  const lens = lenses.find((l) => l.range.start.line === 210 && l.command.command === 'kpn.showOpsRegistrations');
   assert.equal(lens.command.title, '1 ops registration: tcp_prot.connect');
+  assert.ok(lenses.some((l) => l.range.start.line === 210 && l.command.command === 'kpn.attach'), 'stability lens above tcp_v4_connect');
   assert.equal(lens.command.arguments[0][0].range.start.line, 3218);
 });
 

@@ -16,7 +16,9 @@ const USAGE = `usage:
   kpn explain <function> --tree <tree> [--cache DIR] [--json]
   kpn ops <struct|instance|function> --tree <tree> [--cache DIR] [--json]
   kpn trace import <file> [--json] | kpn trace run [--json] -- <command…>
-  kpn attach <target> [--type kprobe|fentry|tracepoint|…] [--for SECONDS] [--json]`;
+  kpn attach <target> [--type kprobe|fentry|tracepoint|…] [--for SECONDS] [--json]
+  kpn check <FILE.bpf.o|FILE.bpf.c> [--tree DIR] [--cache DIR] [--btf FILE] [--symbols FILE] [--running-kernel] [--json]
+  kpn history <function> --tree <tree> [--file REL] [--tags T1,T2] [--max-tags N] [--other-trees DIR1,DIR2] [--json]`;
 
 type Command = (args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
 
@@ -30,6 +32,8 @@ const commands: Record<string, Command> = {
 const lazyCommands: Record<string, () => Promise<Command>> = {
   trace: async () => (require('./traceCommand') as typeof import('./traceCommand')).traceCommand,
   attach: async () => (require('./attachCommand') as typeof import('./attachCommand')).attachCommand,
+  check: async () => (require('./checkCommand') as typeof import('./checkCommand')).checkCommand,
+  history: async () => (require('./historyCommand') as typeof import('./historyCommand')).historyCommand,
 };
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {

@@ -19,6 +19,9 @@ export interface InitOptions {
   trusted?: boolean;
   /** Helper binary from a machine-scoped setting only (never a workspace value); see client/src/attach. */
   helperPath?: string;
+  /** `kpn.history` / `kpn.stability` settings for editors that do not answer workspace/configuration. */
+  history?: unknown;
+  stability?: unknown;
 }
 
 /** Markdown placed in a function's hover; undefined = nothing to say. */

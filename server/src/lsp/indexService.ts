@@ -49,6 +49,8 @@ export class IndexService {
   private status: IndexStatus;
   private abort: AbortController | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
+  /** Facts changed since the cache was last written or read; saving a whole kernel blocks for seconds. */
+  private dirty = false;
   private readonly cacheFile: string;
   private readonly limits: FileLimits;
 
@@ -117,7 +119,10 @@ export class IndexService {
         state: 'ready', files: s.files, functions: s.functions, kernelVersion: this.index.kernelVersion, isKernelTree: result.isKernelTree,
         message: result.isKernelTree ? undefined : 'not a kernel tree (no kernel Makefile); indexed as plain C',
       });
-      if (result.parsed > 0 || result.removed > 0) await this.save();
+      if (result.parsed > 0 || result.removed > 0) {
+        this.dirty = true;
+        await this.save();
+      }
     } catch (e) {
       if (abort.signal.aborted) {
         this.opts.log('index: cancelled');
@@ -165,6 +170,7 @@ export class IndexService {
   }
 
   private scheduleSave(): void {
+    this.dirty = true;
     if (this.status.state !== 'ready') return;
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => void this.save(), SAVE_DELAY_MS);
@@ -172,11 +178,14 @@ export class IndexService {
 
   async save(): Promise<void> {
     clearTimeout(this.saveTimer);
+    if (!this.dirty) return;
+    this.dirty = false;
     const t0 = Date.now();
     try {
       const bytes = await saveIndex(this.index, this.cacheFile);
       this.opts.log(`cache: saved ${(bytes / 1048576).toFixed(1)} MB in ${Date.now() - t0} ms to ${this.cacheFile}`);
     } catch (e) {
+      this.dirty = true;
       this.opts.log(`cache: not saved: ${(e as Error).message}`);
     }
   }

@@ -107,6 +107,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         workspaceSymbolProvider: true,
         documentSymbolProvider: true,
         codeLensProvider: { resolveProvider: false },
+        documentLinkProvider: { resolveProvider: false },
       },
       serverInfo: { name: 'kernel-probe-navigator' },
     };
