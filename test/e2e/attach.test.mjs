@@ -43,6 +43,22 @@ function ourLinks() {
 
 test('issue 5: attach a tracepoint from its CodeLens and watch it live', { timeout: INDEX_TIMEOUT_MS + 300_000 }, (t) => withSubsetEditor(t, { prefix: 'issue5-', missing: buildHelper }, async ({ tree, ed, shot, step, page }) => {
     const before = ourLinks();
+    const pids = [];
+    // A probe's row in the Live Probes view.
+    const probeRowFor = (target) => page.locator('.pane-body .monaco-list-row', { hasText: target }).first();
+    const probeRow = () => probeRowFor('sched:sched_process_exec');
+    // What the output panel shows ("KPN Live Probes" once events arrive): its visible lines, newest last.
+    const panelText = async () => (await page.locator('.part.panel .monaco-editor .view-lines').first().innerText().catch(() => ''))
+      .replace(/\u00a0/g, ' ');
+    // The hit count after the probed line: an `after` decoration, drawn as a ::after pseudo-element.
+    const decoration = () => page.evaluate(() => {
+      for (const el of document.querySelectorAll('.editor-group-container .monaco-editor .view-lines span')) {
+        const content = getComputedStyle(el, '::after').content;
+        if (content && content.includes('\u26a1')) return content.replace(/^"|"$/g, '');
+        if (el.childElementCount === 0 && el.textContent.includes('\u26a1')) return el.textContent;
+      }
+      return null;
+    });
     const def = locate(tree, 'include/trace/events/sched.h', /^TRACE_EVENT\((sched_process_exec),/m);
 
     await step('the tracepoint header opens and the index becomes ready', async () => {

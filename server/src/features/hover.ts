@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tracepointBaseName, type KernelIndex } from '../index/kernelIndex';
 import type { OpsAssignment } from '../index/model';
-import { explain, type Explanation } from './explain';
+import { byRelevance, explainDefinition, type Explanation } from './explain';
 import type { SymbolAt } from './symbolAt';
 
 /** Contributions from other feature areas: a headline above the signature, sections below the ops list. */
@@ -19,8 +19,9 @@ export interface HoverExtras {
 const MAX_LISTED = 12;
 
 export function hoverMarkdown(index: KernelIndex, sym: SymbolAt, extras: HoverExtras = {}): string | undefined {
-  const defs = explain(index, sym.name);
-  if (defs.length > 0 && sym.role !== 'field') return functionHover(index, defs, extras);
+  // Only the first definition is explained in full: names like `main` have hundreds.
+  const defs = [...index.resolve(sym.name)].sort(byRelevance);
+  if (defs.length > 0 && sym.role !== 'field') return functionHover(index, explainDefinition(index, defs[0], defs, sym.name), extras);
   if (sym.role === 'field') return fieldHover(index, sym);
   const instance = index.opsInstance(sym.name);
   if (instance.length > 0) return instanceHover(index, sym.name, instance);
@@ -32,8 +33,7 @@ export function hoverMarkdown(index: KernelIndex, sym: SymbolAt, extras: HoverEx
   return undefined;
 }
 
-function functionHover(index: KernelIndex, defs: Explanation[], extras: HoverExtras): string {
-  const e = defs[0];
+function functionHover(index: KernelIndex, e: Explanation, extras: HoverExtras): string {
   const out: string[] = [];
   const head = extras.headline?.(e);
   if (head) out.push(head, '');
@@ -55,7 +55,8 @@ function functionHover(index: KernelIndex, defs: Explanation[], extras: HoverExt
     const md = section(e);
     if (md) out.push('', md);
   }
-  if (defs.length > 1) out.push('', `${defs.length - 1} other definition${defs.length > 2 ? 's' : ''}: ${defs.slice(1, 6).map((d) => link(index, d.file, d.line)).join(', ')}${defs.length > 6 ? ', …' : ''}`);
+  const others = e.otherDefinitions;
+  if (others.length > 0) out.push('', `${others.length} other definition${others.length > 1 ? 's' : ''}: ${others.slice(0, 5).map((d) => link(index, d.file, d.line)).join(', ')}${others.length > 5 ? ', …' : ''}`);
   return out.join('\n');
 }
 

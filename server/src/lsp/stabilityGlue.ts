@@ -13,7 +13,7 @@ import { sectionsOfSource } from '../check/bpfSections';
 import { checkSections, type CheckResult } from '../check/checkTargets';
 import type { KernelIndex } from '../index/kernelIndex';
 import type { FunctionDef } from '../index/model';
-import { setNoFtraceRules, setTextSource } from '../stability/contextCache';
+import { prepareFile, setNoFtraceRules, setTextSource } from '../stability/contextCache';
 import { EvidenceCache } from '../stability/evidenceStore';
 import { scanNoFtrace, type NoFtraceRules } from '../stability/ftraceFlags';
 import { notAttachableTitle, verdictMarkdown } from '../stability/present';
@@ -77,6 +77,7 @@ export function registerStability(ctx: FeatureContext): void {
     if (!settings.current.codeLens) return [];
     // Callers from other files cost a tree-wide scan each: too much for every function of a file.
     // A lens offers in-file callers (static functions' only ones); the hover searches further.
+    prepareFile(index, file);
     return index.functionsInFile(file).flatMap((fn) => {
       const v = verdictOf(index, fn.name, fn, 0);
       return v ? [lensFor(v, fn)] : [];

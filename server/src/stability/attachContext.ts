@@ -17,19 +17,45 @@ export interface TokenCounts {
 
 const BLANK = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g;
 
+/** Comments and string/char literals blanked: what is left of the text holds only code. */
+export function blankNonCode(text: string): string {
+  return text.replace(BLANK, ' ');
+}
+
 export function countIdentifiers(text: string): TokenCounts {
-  const clean = text.replace(BLANK, ' ');
+  const clean = blankNonCode(text);
   const callLike = new Map<string, number>();
   const other = new Map<string, number>();
   const re = /[A-Za-z_]\w*/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(clean))) {
-    let j = re.lastIndex;
-    while (j < clean.length && (clean.charCodeAt(j) === 32 || clean.charCodeAt(j) === 9 || clean.charCodeAt(j) === 10)) j++;
-    const map = clean.charCodeAt(j) === 40 /* ( */ ? callLike : other;
+    const map = followedByParen(clean, re.lastIndex) ? callLike : other;
     map.set(m[0], (map.get(m[0]) ?? 0) + 1);
   }
   return { callLike, other };
+}
+
+/** Mentions of one identifier in blanked text, classified as countIdentifiers does. */
+export function countMentions(clean: string, name: string): { callLike: number; other: number } {
+  let callLike = 0;
+  let other = 0;
+  for (let i = clean.indexOf(name); i >= 0; i = clean.indexOf(name, i + 1)) {
+    const end = i + name.length;
+    if ((i > 0 && isIdentChar(clean.charCodeAt(i - 1))) || isIdentChar(clean.charCodeAt(end))) continue;
+    if (followedByParen(clean, end)) callLike++;
+    else other++;
+  }
+  return { callLike, other };
+}
+
+function followedByParen(text: string, from: number): boolean {
+  let j = from;
+  while (j < text.length && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 10)) j++;
+  return text.charCodeAt(j) === 40; /* ( */
+}
+
+function isIdentChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 export class AttachContextBuilder {
@@ -49,25 +75,50 @@ export class AttachContextBuilder {
     const tokens = countIdentifiers(text);
     const inHeader = file.endsWith('.h');
     const noFtrace = this.noFtrace ? builtWithoutFtrace(file, this.noFtrace) : false;
-    const lineStarts = [0];
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-    const offset = (p: { line: number; col: number }) => (lineStarts[p.line] ?? text.length) + p.col;
+    const offset = offsetsOf(text);
     for (const fn of stored.functions) {
-      out.set(fn, {
-        callsInFile: inFile.get(fn.name) ?? 0,
-        callsInTree: this.index.callCount(fn.name),
-        nonCallRefs: tokens.other.get(fn.name) ?? 0,
-        callLikeMentions: tokens.callLike.get(fn.name) ?? 0,
-        inOpsStruct: this.index.opsOf(fn.name).length > 0,
-        definitionsWithName: this.index.resolve(fn.name).length,
-        bodyLines: fn.span.end.line - fn.span.start.line + 1,
-        unusedParams: unusedParams(fn, text.slice(offset(fn.span.start), offset(fn.span.end))),
-        inHeader,
-        fileWithoutFtrace: noFtrace,
-      });
+      out.set(fn, this.context(fn, inFile.get(fn.name) ?? 0, tokens.other.get(fn.name) ?? 0, tokens.callLike.get(fn.name) ?? 0,
+        unusedParams(fn, text.slice(offset(fn.span.start), offset(fn.span.end))), inHeader, noFtrace));
     }
     return out;
   }
+
+  /**
+   * The context of one function, equal to its entry in contextsForFile but without counting every
+   * identifier of the file: what a hover (or a caller judged from another file) needs.
+   */
+  contextFor(fn: FunctionDef, text: string): AttachContext {
+    const stored = this.index.fileFacts(fn.file);
+    const names = this.index.snapshot().names;
+    let callsInFile = 0;
+    if (stored) for (let i = 0; i < stored.calls.length; i += 4) if (names[stored.calls[i]] === fn.name) callsInFile++;
+    const mentions = countMentions(blankNonCode(text), fn.name);
+    const offset = offsetsOf(text);
+    return this.context(fn, callsInFile, mentions.other, mentions.callLike,
+      unusedParams(fn, text.slice(offset(fn.span.start), offset(fn.span.end))),
+      fn.file.endsWith('.h'), this.noFtrace ? builtWithoutFtrace(fn.file, this.noFtrace) : false);
+  }
+
+  private context(fn: FunctionDef, callsInFile: number, nonCallRefs: number, callLikeMentions: number, unused: number, inHeader: boolean, fileWithoutFtrace: boolean): AttachContext {
+    return {
+      callsInFile,
+      callsInTree: this.index.callCount(fn.name),
+      nonCallRefs,
+      callLikeMentions,
+      inOpsStruct: this.index.opsOf(fn.name).length > 0,
+      definitionsWithName: this.index.resolve(fn.name).length,
+      bodyLines: fn.span.end.line - fn.span.start.line + 1,
+      unusedParams: unused,
+      inHeader,
+      fileWithoutFtrace,
+    };
+  }
+}
+
+function offsetsOf(text: string): (p: { line: number; col: number }) => number {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  return (p) => (lineStarts[p.line] ?? text.length) + p.col;
 }
 
 /** Parameters never mentioned in the body: GCC's IPA-SRA then emits a renamed `.isra` clone instead. */

@@ -19,21 +19,30 @@ interface State {
   generation: number;
   builder?: AttachContextBuilder;
   files: Map<string, Map<FunctionDef, AttachContext>>;
+  /** Contexts computed one function at a time (hovers, callers in other files). */
+  single: Map<FunctionDef, AttachContext>;
+  /** The last few files' text: a hover's callers often share a file. */
+  texts: Map<string, string>;
+  /** Single contexts asked per file: from a few on, the whole-file pass is cheaper. */
+  asked: Map<string, number>;
   noFtrace?: NoFtraceRules;
   text?: TextSource;
 }
 
 const MAX_CACHED_FILES = 512;
+const MAX_CACHED_SINGLE = 20_000;
+const MAX_CACHED_TEXTS = 8;
+const WHOLE_FILE_AFTER = 4;
 const states = new WeakMap<KernelIndex, State>();
 
 function state(index: KernelIndex): State {
   let s = states.get(index);
   const gen = index.generation;
-  if (!s) states.set(index, (s = { generation: gen, files: new Map() }));
+  if (!s) states.set(index, (s = { generation: gen, files: new Map(), single: new Map(), texts: new Map(), asked: new Map() }));
   if (s.generation !== gen) {
     s.generation = gen;
     s.builder = undefined;
-    s.files.clear();
+    clearContexts(s);
   }
   return s;
 }
@@ -43,26 +52,66 @@ export function setNoFtraceRules(index: KernelIndex, rules: NoFtraceRules | unde
   const s = state(index);
   s.noFtrace = rules;
   s.builder = undefined;
+  clearContexts(s);
+}
+
+function clearContexts(s: State): void {
   s.files.clear();
+  s.single.clear();
+  s.texts.clear();
+  s.asked.clear();
 }
 
 export function setTextSource(index: KernelIndex, text: TextSource | undefined): void {
   state(index).text = text;
 }
 
-/** The AttachContext of one definition, or undefined when its file cannot be read. */
+/**
+ * The AttachContext of one definition, or undefined when its file cannot be read. From the file's
+ * contexts when a CodeLens already computed them, else for this function alone (a hover must not
+ * pay for counting every identifier of a 10,000-line file).
+ */
 export function attachContextOf(index: KernelIndex, fn: FunctionDef): AttachContext | undefined {
   const s = state(index);
-  let contexts = s.files.get(fn.file);
-  if (!contexts) {
-    const text = s.text?.(fn.file) ?? readText(index.root, fn.file);
+  const asked = (s.asked.get(fn.file) ?? 0) + 1;
+  if (asked > WHOLE_FILE_AFTER) prepareFile(index, fn.file);
+  else s.asked.set(fn.file, asked);
+  const whole = s.files.get(fn.file);
+  if (whole) return whole.get(fn);
+  let one = s.single.get(fn);
+  if (!one) {
+    const text = textOf(index, s, fn.file);
     if (text === undefined) return undefined;
     s.builder ??= new AttachContextBuilder(index, s.noFtrace);
-    contexts = s.builder.contextsForFile(fn.file, text);
-    if (s.files.size >= MAX_CACHED_FILES) s.files.delete(s.files.keys().next().value!);
-    s.files.set(fn.file, contexts);
+    one = s.builder.contextFor(fn, text);
+    if (s.single.size >= MAX_CACHED_SINGLE) { s.single.clear(); s.asked.clear(); }
+    s.single.set(fn, one);
   }
-  return contexts.get(fn);
+  return one;
+}
+
+/** Computes every function's context in one pass: the CodeLens asks for all of a file's verdicts. */
+export function prepareFile(index: KernelIndex, file: string): void {
+  const s = state(index);
+  if (s.files.has(file)) return;
+  const text = textOf(index, s, file);
+  if (text === undefined) return;
+  s.builder ??= new AttachContextBuilder(index, s.noFtrace);
+  if (s.files.size >= MAX_CACHED_FILES) s.files.delete(s.files.keys().next().value!);
+  s.files.set(file, s.builder.contextsForFile(file, text));
+}
+
+function textOf(index: KernelIndex, s: State, file: string): string | undefined {
+  const open = s.text?.(file);
+  if (open !== undefined) return open;
+  let text = s.texts.get(file);
+  if (text === undefined) {
+    text = readText(index.root, file);
+    if (text === undefined) return undefined;
+    if (s.texts.size >= MAX_CACHED_TEXTS) s.texts.delete(s.texts.keys().next().value!);
+    s.texts.set(file, text);
+  }
+  return text;
 }
 
 function readText(root: string, file: string): string | undefined {

@@ -46,17 +46,18 @@ export function interfaceFacts(index: KernelIndex, fn: FunctionDef): InterfaceFa
 /** Same struct type and field, different function; ordered by name similarity (`tcp_v4_connect` → `tcp_v6_connect`). */
 export function siblingImplementations(index: KernelIndex, name: string, ops: readonly OpsAssignment[]): OpsAssignment[] {
   const seen = new Set<string>([name]);
-  const out: OpsAssignment[] = [];
+  // Scored once each: a field like file_operations.open has thousands of implementations.
+  const scored: { o: OpsAssignment; score: number }[] = [];
   const byField = implementationsByField(index);
   for (const key of new Set(ops.map(fieldKey))) {
     for (const o of byField.get(key) ?? []) {
       if (seen.has(o.fn) || index.resolve(o.fn).length === 0) continue;
       seen.add(o.fn);
-      out.push(o);
+      scored.push({ o, score: similarity(name, o.fn) });
     }
   }
-  out.sort((a, b) => similarity(name, b.fn) - similarity(name, a.fn) || a.fn.localeCompare(b.fn));
-  return out;
+  scored.sort((a, b) => b.score - a.score || (a.o.fn < b.o.fn ? -1 : a.o.fn > b.o.fn ? 1 : 0));
+  return scored.map((x) => x.o);
 }
 
 const fieldKey = (o: OpsAssignment) => `${o.struct}\u0000${lastField(o.field)}`;
