@@ -3,12 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startServer } from '../support/lspClient.mjs';
 import { ensureSubsetTree } from '../e2e/trees.mjs';
-import { buildHelper, helperPath, myComm } from '../bpf-helper/setup.mjs';
+import { buildHelper, connectOnce, helperPath, myComm } from '../bpf-helper/setup.mjs';
 
 // A small tree of real kernel files: indexing it takes a second, not the subset's half minute.
 const FILES = ['include/trace/events/sched.h', 'include/trace/events/tcp.h', 'net/ipv4/tcp_ipv4.c', 'net/socket.c'];
@@ -67,16 +66,6 @@ async function until(pred, ms, what) {
   }
 }
 
-async function connectOnce() {
-  const srv = net.createServer((s) => s.destroy()).listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = srv.address().port;
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise((r, j) => { sock.once('connect', r); sock.once('error', j); });
-  sock.destroy();
-  srv.close();
-  return port;
-}
 
 async function rejection(p) {
   try {

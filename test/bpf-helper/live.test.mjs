@@ -1,18 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { buildHelper, startHelper, myComm, out } from './setup.mjs';
+import { buildHelper, connectOnce, startHelper, myComm, out } from './setup.mjs';
 
-async function connectOnce() {
-  const srv = net.createServer((s) => s.destroy()).listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = srv.address().port;
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise((r, j) => { sock.once('connect', r); sock.once('error', j); });
-  sock.destroy();
-  srv.close();
-  return port;
-}
 
 function waitFor(h, pred, ms = 5000) {
   return new Promise((resolve, reject) => {

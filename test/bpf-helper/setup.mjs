@@ -1,5 +1,6 @@
 // Shared by the bpf-helper tests: builds the helper once (under a lock, since test files run
 // in parallel) and says why a test has to be skipped on a machine that cannot run it.
+import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -33,4 +34,16 @@ export async function startHelper(opts = {}) {
 
 export function myComm() {
   return readFileSync('/proc/self/comm', 'utf8').trim();
+}
+
+/** Makes one TCP connection to a listener of our own on 127.0.0.1; resolves to the port connected to. */
+export async function connectOnce() {
+  const srv = net.createServer((s) => s.destroy()).listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const port = srv.address().port;
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((r, j) => { sock.once('connect', r); sock.once('error', j); });
+  sock.destroy();
+  srv.close();
+  return port;
 }

@@ -6,11 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { INDEX_TIMEOUT_MS, withSubsetEditor } from './session.mjs';
 import { locate } from './source.mjs';
-import { buildHelper } from '../bpf-helper/setup.mjs';
+import { buildHelper, connectOnce } from '../bpf-helper/setup.mjs';
 
 const MAIN_EDITOR = '.editor-group-container .monaco-editor';
 const LENS = 'attach tracepoint sched:sched_process_exec';
@@ -22,16 +21,6 @@ function execTrue() {
   });
 }
 
-async function connectOnce() {
-  const srv = net.createServer((c) => c.destroy()).listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const { port } = srv.address();
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise((r, j) => { sock.once('connect', r); sock.once('error', j); });
-  sock.destroy();
-  srv.close();
-  return port;
-}
 
 function ourLinks() {
   try {
