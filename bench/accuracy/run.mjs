@@ -5,7 +5,7 @@
 // functions in the ftrace mcount table).
 //
 // Usage:  npx tsc -b && node --expose-gc bench/accuracy/run.mjs [--tree DIR] [--from-rows] [--no-write]
-//   --tree DIR    the 6.1.192 source (default /work/data/linux-source-6.1 or $KPN_LINUX_61)
+//   --tree DIR    the 6.1.192 source (default $KPN_LINUX_61, else Debian's linux-source-6.1 extracted into bench/.data)
 //   --from-rows   reuse bench/.data/attach-rows.json from the previous run (skips index + scan)
 //   --no-write    print only; do not update bench/RESULTS.md
 // Downloads the Debian package once (scripts/debian-6.1-btf.sh bench/.data) and caches the index
@@ -34,7 +34,14 @@ const { scanNoFtrace } = require(out('stability/ftraceFlags.js'));
 
 const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
-const tree = path.resolve(opt('--tree') ?? process.env.KPN_LINUX_61 ?? '/work/data/linux-source-6.1');
+const tree = path.resolve(opt('--tree') ?? process.env.KPN_LINUX_61 ?? extracted('6.1'));
+
+/** Debian's linux-source tree of that version, extracted once into bench/.data. */
+function extracted(version) {
+  const dest = path.join(repo, `bench/.data/linux-source-${version}`);
+  execFileSync('bash', [path.join(repo, 'scripts/kernel-tree.sh'), version, dest], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return dest;
+}
 const dataDir = path.join(repo, 'bench/.data');
 const rowsFile = path.join(dataDir, 'attach-rows.json');
 const SECTION = '## attachability accuracy (Debian 6.1.0-56)';

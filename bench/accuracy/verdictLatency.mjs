@@ -3,7 +3,7 @@
 //
 // Usage:  npx tsc -b && node --max-old-space-size=8192 bench/accuracy/verdictLatency.mjs --cache-file FILE.kpn [--tree DIR] [--sample N]
 //   --cache-file  an index cache written by `kpn index --cache DIR` (or the server) for the tree
-//   --tree        the tree that cache belongs to (default /work/data/linux-source-6.12)
+//   --tree        the tree that cache belongs to (default bench/.data/linux-source-6.12, as bench/index/run.mjs extracts it)
 //   --sample      functions to time (default 2000; every k-th distinct name, so the spread is fixed)
 // Evidence: this machine's BTF and /proc/kallsyms (the server's default). Prints p50/p90/p99/max
 // for the first verdict in a file (it scans that file's text), a repeated verdict, and the
@@ -23,7 +23,7 @@ const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const cacheFile = opt('--cache-file');
 if (!cacheFile) { console.error('usage: verdictLatency.mjs --cache-file FILE.kpn [--tree DIR] [--sample N]'); process.exit(2); }
-const tree = path.resolve(opt('--tree') ?? '/work/data/linux-source-6.12');
+const tree = path.resolve(opt('--tree') ?? path.join(repo, 'bench/.data/linux-source-6.12'));
 const sample = Number(opt('--sample') ?? 2000);
 
 const t0 = performance.now();

@@ -2,12 +2,11 @@
 // versus Debian 6.1's (kprobes built in), so the message never blames an option that is set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseKernelConfig, runningKernelConfig } from '../../server/out/attach/kernelConfig.js';
 import { explainRefusal } from '../../server/out/attach/plan.js';
+import { debian61Config } from '../btf/fixtures.mjs';
 
-const DEBIAN = fileURLToPath(new URL('../.data/config-6.1.0-56', import.meta.url));
 // the helper's refusal of a kprobe on a kernel without a kprobe PMU, as it sends it
 const NO_KPROBES = {
   code: 'ENOKPROBES',
@@ -29,8 +28,9 @@ test('this machine: the running config is read and named as the evidence', (t) =
 });
 
 test('Debian 6.1 config (CONFIG_KPROBES=y): the option is not blamed', (t) => {
-  if (!existsSync(DEBIAN)) { console.log(`# skipped: ${DEBIAN} absent (scripts/debian-6.1-btf.sh)`); return t.skip('no Debian config'); }
-  const config = parseKernelConfig(readFileSync(DEBIAN, 'utf8'), DEBIAN);
+  const debian = debian61Config();
+  if (typeof debian !== 'string') { console.log(`# skipped: ${debian.skip}`); return t.skip(debian.skip); }
+  const config = parseKernelConfig(readFileSync(debian, 'utf8'), debian);
   assert.equal(config.get('CONFIG_KPROBES'), 'y');
   assert.equal(config.get('CONFIG_NO_SUCH_OPTION'), undefined);
   const r = explainRefusal(NO_KPROBES, config, []);

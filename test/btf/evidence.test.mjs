@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { debian61Vmlinux } from './fixtures.mjs';
+import { fullTree } from '../e2e/trees.mjs';
 
 const require = createRequire(import.meta.url);
 const { Btf } = require('../../server/out/btf/btf.js');
@@ -14,7 +15,7 @@ const { buildEvidence, btfLabel } = require('../../server/out/btf/buildEvidence.
 const { comparePrototypes, normaliseType } = require('../../server/out/btf/prototypeMatch.js');
 
 const SYS_BTF = '/sys/kernel/btf/vmlinux';
-const TREE_61 = process.env.KPN_LINUX_61 ?? '/work/data/linux-source-6.1';
+const TREE_61 = fullTree('6.1');
 
 test('normaliseType folds spellings of one C type', () => {
   assert.equal(normaliseType('unsigned long'), normaliseType('long unsigned int'));
@@ -85,7 +86,7 @@ test('evidence from this machine: BTF and /proc/kallsyms', (t) => {
 test('Debian 6.1 BTF prototypes agree with the 6.1 source as indexed (net/ipv4/tcp_ipv4.c, fs/open.c)', async (t) => {
   const vmlinux = debian61Vmlinux();
   if (typeof vmlinux !== 'string') return t.skip(vmlinux.skip);
-  if (!fs.existsSync(path.join(TREE_61, 'net/ipv4/tcp_ipv4.c'))) return t.skip(`no 6.1 tree at ${TREE_61}`);
+  if (!fs.existsSync(path.join(TREE_61, 'net/ipv4/tcp_ipv4.c'))) { console.log(`# skipped: no 6.1 tree at ${TREE_61}`); return t.skip(`no 6.1 tree at ${TREE_61}`); }
   let factsFromDisk;
   try { ({ factsFromDisk } = require('../../server/out/index/singleFile.js')); } catch (e) { return t.skip(`indexer not built: ${e.message}`); }
   const btf = { btf: Btf.open(vmlinux), label: btfLabel(vmlinux, '6.1.0-56-amd64') };

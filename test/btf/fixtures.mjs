@@ -27,3 +27,11 @@ export function debian61Vmlinux() {
   }
   return (cached = file);
 }
+
+/** Path of the Debian 6.1.0-56 build's .config (fetched with its vmlinux), or `{ skip: reason }`. */
+export function debian61Config() {
+  const vmlinux = debian61Vmlinux();
+  if (typeof vmlinux !== 'string') return vmlinux;
+  const file = path.join(dataDir, 'config-6.1.0-56');
+  return fs.existsSync(file) ? file : { skip: `${file} absent although scripts/debian-6.1-btf.sh ran` };
+}

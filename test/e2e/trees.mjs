@@ -1,6 +1,6 @@
 // The kernel trees the e2e tests open, extracted from Debian's linux-source packages by
 // scripts/kernel-tree.sh (idempotent, ~10 s for the subset).
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,4 +24,24 @@ export async function ensureSubsetTree() {
     return { missing: `scripts/kernel-tree.sh failed: ${err.stderr || err.message}` };
   }
   return { dir: SUBSET_6_1 };
+}
+
+/**
+ * A whole Debian linux-source tree ('6.1' or '6.12'), extracted once into test/.data by
+ * scripts/kernel-tree.sh (about a minute; the package is installed when root). KPN_LINUX_61 /
+ * KPN_LINUX_612 name an existing tree instead. Returns the folder; when it could not be had the
+ * folder is absent, and tests that check for their files skip with the printed reason.
+ */
+export function fullTree(version) {
+  const given = process.env[`KPN_LINUX_${version.replace('.', '')}`];
+  if (given) return given;
+  const dest = join(REPO, `test/.data/linux-source-${version}`);
+  if (!existsSync(join(dest, '.kpn-tree'))) {
+    try {
+      execFileSync('bash', [join(REPO, 'scripts/kernel-tree.sh'), version, dest], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
+    } catch (err) {
+      console.log(`# full ${version} tree unavailable: ${String(err.stderr || err.message).trim().split('\n').pop()}`);
+    }
+  }
+  return dest;
 }

@@ -5,11 +5,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { fullTree } from '../e2e/trees.mjs';
 
 const run = promisify(execFile);
 
-export const TREE_6_1 = '/work/data/linux-source-6.1';
-export const TREE_6_12 = '/work/data/linux-source-6.12';
+export const TREE_6_1 = fullTree('6.1');
+export const TREE_6_12 = fullTree('6.12');
 export const FILES = ['Makefile', 'net/ipv4/tcp_ipv4.c', 'net/ipv4/tcp.c', 'net/socket.c', 'include/net/tcp.h'];
 
 /**

@@ -6,12 +6,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import { debian61Config } from '../btf/fixtures.mjs';
+import { fullTree } from '../e2e/trees.mjs';
 
 const require = createRequire(import.meta.url);
 const { parseKernelConfig, lineStates, LINE_ON, LINE_OFF, LINE_UNKNOWN } = require('../../server/out/stability/configConditions.js');
 const { parseMakefile, emptyRules, builtWithoutFtrace, scanNoFtrace } = require('../../server/out/stability/ftraceFlags.js');
 
-const TREE_61 = process.env.KPN_LINUX_61 ?? '/work/data/linux-source-6.1';
+const TREE_61 = fullTree('6.1');
 
 test('parseKernelConfig', () => {
   const c = parseKernelConfig('CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=m\nCONFIG_N=32\nCONFIG_S="hello"\n');
@@ -63,12 +65,10 @@ test('lineStates: nesting, #elif/#else, IS_ENABLED, unknown symbols', () => {
 });
 
 test('lineStates on the 6.1 tree with the Debian config', (t) => {
-  const cfgFile = path.resolve('bench/.data/config-6.1.0-56');
-  const alt = path.resolve('test/.data/config-6.1.0-56');
-  const cfg = fs.existsSync(cfgFile) ? cfgFile : alt;
-  if (!fs.existsSync(cfg)) return t.skip('Debian 6.1 config not downloaded (scripts/debian-6.1-btf.sh)');
+  const cfg = debian61Config();
+  if (typeof cfg !== 'string') { console.log(`# skipped: ${cfg.skip}`); return t.skip(cfg.skip); }
   const file = path.join(TREE_61, 'net/ipv4/tcp_ipv4.c');
-  if (!fs.existsSync(file)) return t.skip(`no 6.1 tree at ${TREE_61}`);
+  if (!fs.existsSync(file)) { console.log(`# skipped: no 6.1 tree at ${TREE_61}`); return t.skip(`no 6.1 tree at ${TREE_61}`); }
   const config = parseKernelConfig(fs.readFileSync(cfg, 'utf8'));
   assert.equal(config.get('CONFIG_TCP_MD5SIG'), 'y');
   const text = fs.readFileSync(file, 'utf8');
@@ -95,7 +95,7 @@ test('Makefile rules that drop the ftrace flags', () => {
 });
 
 test('scanNoFtrace on the 6.1 tree agrees with grep', async (t) => {
-  if (!fs.existsSync(path.join(TREE_61, 'kernel/Makefile'))) return t.skip(`no 6.1 tree at ${TREE_61}`);
+  if (!fs.existsSync(path.join(TREE_61, 'kernel/Makefile'))) { console.log(`# skipped: no 6.1 tree at ${TREE_61}`); return t.skip(`no 6.1 tree at ${TREE_61}`); }
   const rules = await scanNoFtrace(TREE_61);
   const grep = execFileSync('grep', ['-rhE', '--include=Makefile', '--include=Kbuild', '^CFLAGS_REMOVE_[^ =]+\\.o\\s*[:+]?=.*(\\$\\(CC_FLAGS_FTRACE\\)|-pg( |$))',
     '--exclude-dir=tools', '--exclude-dir=scripts', '--exclude-dir=Documentation', TREE_61], { encoding: 'utf8' });
