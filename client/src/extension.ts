@@ -46,6 +46,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   client.onNotification('kpn/status', (s: IndexStatus) => statusBar.update(s));
+  // A workspace trusted after start-up may attach probes and trace commands from then on.
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification('kpn/trustGranted')));
   await client.start();
   registerTraceUi(context, client);
   registerAttachUi(context, client);

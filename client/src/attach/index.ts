@@ -134,8 +134,6 @@ export function registerAttachUi(context: vscode.ExtensionContext, client: Langu
       }
     }),
     vscode.commands.registerCommand('kpn.showProbeEvents', () => output.show()),
-    // a workspace trusted after start-up may attach from then on
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void client.sendNotification('kpn/trustGranted')),
   );
 
   client.onNotification('kpn/attachStats', ({ sessions }: { sessions: Session[] }) => {

@@ -49,12 +49,10 @@ const BPF_HELPER_DIR = path.resolve(__dirname, '..', '..', '..', 'bpf-helper');
 export function registerAttach(ctx: FeatureContext): void {
   let sessions: AttachSessions | undefined;
   let sessionsElevation: Elevation = 'none';
-  let trustGranted = false;
   const generated = new Map<string, GeneratedProbe>();
 
-  const trusted = () => trustGranted || ctx.init().trusted !== false;
   const refuseUntrusted = () => {
-    if (!trusted()) {
+    if (!ctx.trusted()) {
       throw new ResponseError(ERR.untrusted, 'Live probes are disabled in an untrusted workspace: trust the workspace to attach (Workspaces: Manage Workspace Trust).', { code: 'EUNTRUSTED' });
     }
   };
@@ -76,7 +74,6 @@ export function registerAttach(ctx: FeatureContext): void {
 
   const probesDir = () => path.join(ctx.init().cacheDir ?? path.join(os.tmpdir(), `kpn-${process.getuid?.() ?? 'user'}`), 'probes');
 
-  ctx.connection.onNotification('kpn/trustGranted', () => { trustGranted = true; });
 
   ctx.connection.onRequest('kpn/generate', async (p: AttachParams) => {
     refuseUntrusted();

@@ -35,6 +35,8 @@ export interface FeatureContext {
   service(): IndexService | undefined;
   root(): string;
   init(): InitOptions;
+  /** False in an untrusted workspace until the user grants trust (`kpn/trustGranted`): attach and tracing refuse. */
+  trusted(): boolean;
   /** Path relative to the tree root, or undefined when the URI is outside it. */
   rel(uri: string): string | undefined;
   toLocation(l: Loc): Location;

@@ -36,6 +36,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let root = '';
   let watchDynamically = false;
   let init: InitOptions = {};
+  let trustGranted = false;
   let headline: HoverSection | undefined;
   const hoverSections: HoverSection[] = [];
   const lensProviders: LensProvider[] = [];
@@ -61,6 +62,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     service: () => service,
     root: () => root,
     init: () => init,
+    trusted: () => trustGranted || init.trusted !== false,
     setHoverHeadline: (p) => { headline = p; },
     addHoverSection: (p) => { hoverSections.push(p); },
     addLensProvider: (p) => { lensProviders.push(p); },
@@ -209,6 +211,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     })));
   });
 
+  // The client says so when the user trusts the workspace after start-up.
+  connection.onNotification('kpn/trustGranted', () => { trustGranted = true; });
   connection.onRequest('kpn/indexStatus', () => service?.getStatus());
   connection.onRequest('kpn/reindex', async () => { await service?.reindex(false); return service?.getStatus(); });
   connection.onRequest('kpn/cancelIndexing', () => service?.cancel());

@@ -121,7 +121,7 @@ export function registerTrace(ctx: FeatureContext): void {
   });
 
   ctx.connection.onRequest('kpn/trace/run', async ({ command }: { command: string }, token) => {
-    if (ctx.init().trusted === false) {
+    if (!ctx.trusted()) {
       throw new ResponseError(ERR.untrusted, 'Tracing a command runs it with root privileges; this workspace is not trusted (Workspaces: Manage Workspace Trust).', { code: 'EUNTRUSTED' });
     }
     let argv: string[];
