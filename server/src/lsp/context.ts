@@ -46,6 +46,6 @@ export interface FeatureContext {
   /** Sections after the ops list, in registration order (trace counts, history, …). */
   addHoverSection(p: HoverSection): void;
   addLensProvider(p: LensProvider): void;
-  /** Called after every index (re)build or incremental update. */
+  /** Called each time the index becomes ready (cache loaded, re-index or check done); edits bump index.generation instead. */
   onIndexChanged(cb: () => void): void;
 }
