@@ -2,32 +2,19 @@
 // symbols and CodeLens as an editor asks for them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureSubsetTree } from '../e2e/trees.mjs';
-import { startServer } from '../support/lspClient.mjs';
+import { startSubsetServer, stopSubsetServer } from '../support/lspClient.mjs';
 
 let tree;
 let server;
-let cacheDir;
+let scratch;
 
-before(async () => {
-  tree = await ensureSubsetTree();
-  if (tree.missing) return;
-  cacheDir = mkdtempSync(join(tmpdir(), 'kpn-lsp-'));
-  server = await startServer(tree.dir, { cacheDir });
-  const s = await server.ready;
-  assert.equal(s.state, 'ready', server.logs.join('\n'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
-});
+before(async () => { ({ tree, server, scratch } = await startSubsetServer('kpn-lsp-')); });
+after(() => stopSubsetServer({ server, scratch }));
 
 function skipIfMissing(t) {
-  if (tree.missing) { t.skip(tree.missing); return true; }
+  if (tree.missing) { console.log(`# skipped: ${tree.missing}`); t.skip(tree.missing); return true; }
   return false;
 }
 

@@ -1,8 +1,11 @@
 // A minimal LSP client over stdio for tests: spawns the real server and speaks JSON-RPC to it.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
+import { ensureSubsetTree } from '../e2e/trees.mjs';
 
 export const SERVER = fileURLToPath(new URL('../../server/out/main.js', import.meta.url));
 
@@ -48,4 +51,23 @@ export async function startServer(root, { cacheDir, initializationOptions = {} }
       proc.kill();
     },
   };
+}
+
+/**
+ * A real server over the 6.1 subset in a scratch folder (its cache in `scratch/cache`), ready:
+ * `{ tree, server, scratch }`, or `{ tree: { missing } }` when the subset cannot be had here.
+ */
+export async function startSubsetServer(prefix, initializationOptions) {
+  const tree = await ensureSubsetTree();
+  if (tree.missing) return { tree };
+  const scratch = mkdtempSync(join(tmpdir(), prefix));
+  const server = await startServer(tree.dir, { cacheDir: join(scratch, 'cache'), initializationOptions });
+  const s = await server.ready;
+  if (s.state !== 'ready') throw new Error(`server not ready (${s.state}):\n${server.logs.join('\n')}`);
+  return { tree, server, scratch };
+}
+
+export async function stopSubsetServer({ server, scratch } = {}) {
+  await server?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 }

@@ -4,11 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node.js';
-import { ensureSubsetTree } from '../e2e/trees.mjs';
-import { startServer } from '../support/lspClient.mjs';
+import { startServer, startSubsetServer, stopSubsetServer } from '../support/lspClient.mjs';
 import { ownFixture } from './support.mjs';
 
 const PING = ownFixture('tcr-funcgraph-ping-sendto.txt');
@@ -16,19 +14,8 @@ let tree;
 let server;
 let scratch;
 
-before(async () => {
-  tree = await ensureSubsetTree();
-  if (tree.missing) return;
-  scratch = fs.mkdtempSync(join(tmpdir(), 'kpn-trace-lsp-'));
-  server = await startServer(tree.dir, { cacheDir: join(scratch, 'cache') });
-  const s = await server.ready;
-  assert.equal(s.state, 'ready', server.logs.join('\n'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
-});
+before(async () => { ({ tree, server, scratch } = await startSubsetServer('kpn-trace-lsp-')); });
+after(() => stopSubsetServer({ server, scratch }));
 
 function skip(t) {
   if (tree.missing) { console.log(`# skipped: ${tree.missing}`); t.skip(tree.missing); return true; }
