@@ -701,15 +701,13 @@ static struct kpn_link *try_type(struct probe_ctx *c, const struct probe_req *r,
 	int err = bpf_object__load(l->obj);
 	if (err) {
 		copy_tail(e->detail, sizeof(e->detail), c->log);
-		if ((t == KT_FENTRY || t == KT_FEXIT) && err == -EPERM && privileged())
+		/* an unprivileged helper was answered EPERM_PRIV before any type was tried */
+		if ((t == KT_FENTRY || t == KT_FEXIT) && err == -EPERM)
 			set_err(e, "EFENTRY_REFUSED",
 				"the kernel refused to load an %s program for %s (EPERM although privileged): BPF trampolines need the ftrace function hooks, which this kernel refuses; use kprobe or a tracepoint",
 				kpn_type_name(t), tg.sym);
 		else if (err == -EPERM || err == -EACCES)
-			set_err(e, privileged() ? "ELOAD" : "EPERM_PRIV",
-				privileged() ? "the verifier rejected the %s program (%s): see detail"
-					     : "loading a %s program needs root or CAP_BPF+CAP_PERFMON (%s): see bpf-helper/README.md",
-				kpn_type_name(t), strerror(-err));
+			set_err(e, "ELOAD", "the verifier rejected the %s program (%s): see detail", kpn_type_name(t), strerror(-err));
 		else
 			set_err(e, "ELOAD", "loading the %s program failed: %s (see detail for the verifier log)", kpn_type_name(t), strerror(-err));
 		goto fail;

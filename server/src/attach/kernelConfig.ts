@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { gunzipSync } from 'node:zlib';
+import { parseKernelConfig as parseConfigValues } from '../stability/configConditions';
 
 export interface KernelConfig {
   /** Where it was read from. */
@@ -14,11 +15,7 @@ export interface KernelConfig {
 }
 
 export function parseKernelConfig(text: string, source: string): KernelConfig {
-  const values = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^(CONFIG_\w+)=(.*)$/.exec(line);
-    if (m) values.set(m[1], m[2]);
-  }
+  const values = parseConfigValues(text);
   return { source, get: (option) => values.get(option) };
 }
 

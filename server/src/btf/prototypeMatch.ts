@@ -81,7 +81,8 @@ function canonicalInt(words: string[]): string {
   return unsigned ? `unsigned ${size}` : size;
 }
 
-function show(p: Param): string {
+/** A parameter as C spells it: `struct sock *sk`, `int flags`. */
+export function showParam(p: Param): string {
   if (!p.name) return p.type;
   const star = p.type.endsWith('*') ? '' : ' ';
   return `${p.type}${star}${p.name}`;
@@ -108,10 +109,10 @@ export function comparePrototypes(
   for (let i = 0; i < n; i++) {
     const s = source.params[i];
     const b = built.params[i];
-    if (!b) differences.push(`parameter ${i + 1} \`${show(s)}\` missing in BTF`);
-    else if (!s) differences.push(`parameter ${i + 1} \`${show(b)}\` in BTF but not in the source`);
+    if (!b) differences.push(`parameter ${i + 1} \`${showParam(s)}\` missing in BTF`);
+    else if (!s) differences.push(`parameter ${i + 1} \`${showParam(b)}\` in BTF but not in the source`);
     else if (normaliseType(s.type) !== normaliseType(b.type)) {
-      differences.push(`parameter ${i + 1} type: source \`${show(s)}\`, BTF \`${show(b)}\``);
+      differences.push(`parameter ${i + 1} type: source \`${showParam(s)}\`, BTF \`${showParam(b)}\``);
     } else if (s.name && b.name && s.name !== b.name) {
       nameDifferences.push(`parameter ${i + 1} is \`${s.name}\` in the source, \`${b.name}\` in BTF`);
     }

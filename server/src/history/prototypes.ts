@@ -3,7 +3,7 @@
  * Extraction is the indexer's own (`factsFromText`); types compare through `normaliseType`, so
  * spelling (whitespace, `const`, `__user`, `unsigned long` vs `long unsigned int`) is no change.
  */
-import { normaliseType } from '../btf/prototypeMatch';
+import { normaliseType, showParam } from '../btf/prototypeMatch';
 import type { FunctionDef, Param } from '../index/model';
 import { factsFromText } from '../index/singleFile';
 import type { Prototype } from './model';
@@ -27,11 +27,6 @@ export function samePrototype(a: Prototype, b: Prototype): boolean {
 /** Of several `#ifdef` alternatives, the one most like `like`: equal if any is, else the first. */
 export function closest(candidates: readonly Prototype[], like: Prototype): Prototype | undefined {
   return candidates.find((c) => samePrototype(c, like)) ?? candidates[0];
-}
-
-export function showParam(p: Param): string {
-  if (!p.name) return p.type;
-  return `${p.type}${p.type.endsWith('*') ? '' : ' '}${p.name}`;
 }
 
 export type ChangeKind = 'return type changed' | 'parameter added' | 'parameter removed' | 'parameter type changed';

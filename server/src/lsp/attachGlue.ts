@@ -21,6 +21,7 @@ import { explainRefusal, functionAt, tracepointLenses, tracepointOffers } from '
 import type { AttachRequest } from '../attach/protocol';
 import { AttachSessions, type SessionInfo } from '../attach/sessions';
 import { functionVerdict, type Verdict } from '../stability/verdict';
+import { syscallOf } from '../ftrace/names';
 import type { FeatureContext } from './context';
 
 export interface AttachParams {
@@ -184,7 +185,5 @@ function verdictOffers(v: Verdict | undefined): string[] {
 
 /** `connect` for a ksyscall target spelled connect, sys_connect or __x64_sys_connect. */
 function syscallName(target: string, type: AttachType): string | undefined {
-  const m = /^(?:__(?:x64|ia32|arm64|s390x|riscv)_)?(?:__(?:se|do)_)?sys_(\w+)$/.exec(target);
-  if (m) return m[1];
-  return type === 'ksyscall' || type === 'kretsyscall' ? target : undefined;
+  return syscallOf(target) ?? (type === 'ksyscall' || type === 'kretsyscall' ? target : undefined);
 }

@@ -12,12 +12,13 @@ import type { TraceModel } from '../ftrace/model';
 import { recordAndImport, RecordError } from '../ftrace/record';
 import { TraceDatError } from '../ftrace/traceDat/errors';
 import type { KernelIndex } from '../index/kernelIndex';
+import type { FunctionDef } from '../index/model';
 import { probeCandidates } from '../features/trace/candidates';
 import { functionVerdict } from '../stability/verdict';
 import { treeChildren, type NodeRef } from '../features/trace/callTree';
 import { CommandLineError, splitCommandLine } from '../features/trace/commandLine';
 import { functionNameRanges } from '../features/trace/documentLinks';
-import { fileMarks } from '../features/trace/fileMarks';
+import { fileMarks, heatScale } from '../features/trace/fileMarks';
 import { flameGraph } from '../features/trace/flame';
 import { traceHoverSection } from '../features/trace/hoverSection';
 import { reverseEdges } from '../features/trace/lookup';
@@ -53,9 +54,12 @@ export function registerTrace(ctx: FeatureContext): void {
   const reverse = (t: LoadedTrace) => store.cached('reverse', 0, () => reverseEdges(t.model));
   const notSeen = (t: LoadedTrace, index: KernelIndex): Map<string, NotSeen> =>
     store.cached('notSeen', indexGen(index), () => notSeenFunctions(t.model, index));
+  const marksOf = (t: LoadedTrace, index: KernelIndex, file: string) =>
+    fileMarks(t.model, index, file, notSeen(t, index), store.cached('heatScale', 0, () => heatScale(t.model)));
+  const defLocation = (def: FunctionDef): Location => ctx.toLocation({ file: def.file, start: def.nameSpan.start, end: def.nameSpan.end });
   const locate = (index: KernelIndex, name: string): Location | undefined => {
     const def = index.resolve(name)[0];
-    return def && ctx.toLocation({ file: def.file, start: def.nameSpan.start, end: def.nameSpan.end });
+    return def && defLocation(def);
   };
 
   ctx.addHoverSection((e, index) => {
@@ -66,7 +70,7 @@ export function registerTrace(ctx: FeatureContext): void {
   ctx.addLensProvider((file, index): CodeLens[] => {
     const t = store.current;
     if (!t) return [];
-    return fileMarks(t.model, index, file, notSeen(t, index)).map((m) => ({
+    return marksOf(t, index, file).map((m) => ({
       range: { start: { line: m.nameLine, character: m.nameCol }, end: { line: m.nameLine, character: m.nameCol } },
       command: m.kind === 'traced'
         ? { title: m.title, command: '' }
@@ -170,12 +174,12 @@ export function registerTrace(ctx: FeatureContext): void {
       }
     };
     return probeCandidates(t.model, index, String(syscall), { want, limit: limit ?? 50, verdictOf })
-      .map(({ def, ...c }) => ({ ...c, location: def && ctx.toLocation({ file: def.file, start: def.nameSpan.start, end: def.nameSpan.end }), signature: def?.signature }));
+      .map(({ def, ...c }) => ({ ...c, location: def && defLocation(def), signature: def?.signature }));
   });
 
   ctx.connection.onRequest('kpn/trace/flame', () => {
     const t = store.current;
-    return t ? { source: t.source, ...flameGraph(t.model) } : null;
+    return t ? { source: t.source, ...store.cached('flame', 0, () => flameGraph(t.model)) } : null;
   });
 
   ctx.connection.onRequest('kpn/trace/locate', ({ name }: { name: string }) => {
@@ -188,7 +192,7 @@ export function registerTrace(ctx: FeatureContext): void {
     const index = ctx.service()?.index;
     const file = ctx.rel(uri);
     if (!t || !index || !file) return [];
-    return fileMarks(t.model, index, file, notSeen(t, index)).map(({ notSeenCallers: _callers, ...m }) => m);
+    return marksOf(t, index, file).map(({ notSeenCallers: _callers, ...m }) => m);
   });
 
   ctx.connection.onDocumentLinks(({ textDocument }) => {
@@ -196,9 +200,14 @@ export function registerTrace(ctx: FeatureContext): void {
     const index = ctx.service()?.index;
     if (!doc || !index || doc.languageId === 'c' || doc.languageId === 'cpp') return [];
     const links: DocumentLink[] = [];
-    for (const r of functionNameRanges(doc.getText(), (n) => index.resolve(n).length > 0)) {
-      const loc = locate(index, r.name);
-      if (!loc) continue;
+    // One lookup per name: the predicate keeps the location it found for the link.
+    const found = new Map<string, Location | undefined>();
+    const known = (n: string) => {
+      if (!found.has(n)) found.set(n, locate(index, n));
+      return found.get(n) !== undefined;
+    };
+    for (const r of functionNameRanges(doc.getText(), known)) {
+      const loc = found.get(r.name)!;
       const line = loc.range.start.line + 1;
       links.push({
         range: { start: { line: r.line, character: r.start }, end: { line: r.line, character: r.end } },

@@ -8,6 +8,7 @@
  * attaches at all. Inline and notrace functions usually have nothing to attach to. Ties go to the function
  * called fewer times in the syscall: closer to the one operation than a helper called all over.
  */
+import { showParam } from '../../btf/prototypeMatch';
 import type { TraceModel } from '../../ftrace/model';
 import type { KernelIndex } from '../../index/kernelIndex';
 import type { FunctionDef } from '../../index/model';
@@ -80,7 +81,7 @@ export function probeCandidates(model: TraceModel, index: KernelIndex, syscall: 
     const param = wantRe ? def.params.find((p) => wantRe.test(p.type)) : undefined;
     if (param) {
       score += WEIGHTS.param;
-      reasons.push(`parameter \`${param.type}${/\*$/.test(param.type) ? '' : ' '}${param.name}\` carries ${want}`);
+      reasons.push(`parameter \`${showParam(param)}\` carries ${want}`);
     }
     const ops = index.opsOf(def.name);
     const own = ops.find((o) => fields.includes(o.field.slice(o.field.lastIndexOf('.') + 1)));

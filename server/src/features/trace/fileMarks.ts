@@ -26,8 +26,8 @@ export interface FunctionMark {
   notSeenCallers?: string[];
 }
 
-export function fileMarks(model: TraceModel, index: KernelIndex, file: string, notSeen: Map<string, NotSeen>): FunctionMark[] {
-  const scale = heatScale(model);
+/** `scale` depends on the trace alone: callers asking for many files compute it once (heatScale). */
+export function fileMarks(model: TraceModel, index: KernelIndex, file: string, notSeen: Map<string, NotSeen>, scale = heatScale(model)): FunctionMark[] {
   const out: FunctionMark[] = [];
   for (const def of index.functionsInFile(file)) {
     const base = {
@@ -49,7 +49,7 @@ export function fileMarks(model: TraceModel, index: KernelIndex, file: string, n
 }
 
 /** Maps a function's time (or calls, for traces without durations) to 0..1 on a log scale. */
-function heatScale(model: TraceModel): (ns: number, calls: number) => number {
+export function heatScale(model: TraceModel): (ns: number, calls: number) => number {
   let maxNs = 0;
   let maxCalls = 0;
   for (const f of model.functions.values()) {
