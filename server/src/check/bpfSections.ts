@@ -5,6 +5,7 @@
  */
 import { ElfFile } from '../btf/elf';
 import { isDataSection } from './sections';
+import { COMMENT_OR_STRING } from '../stability/attachContext';
 
 export interface SectionAt {
   section: string;
@@ -25,7 +26,6 @@ export function sectionsOfObject(file: string): SectionAt[] {
   }
 }
 
-const COMMENT_OR_STRING = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g;
 const SEC_CALL = /\bSEC\s*\(/g;
 
 /** `SEC("kprobe/tcp_v4_connect")` occurrences in C text; a `#define SEC(…)` line is skipped. */

@@ -103,7 +103,6 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
             active--;
             const why = `parser worker died (${signal ?? `exit ${code}`})${stderr.trim() ? ': ' + stderr.trim().split('\n').pop() : ''}`;
             if (lost.isolated) {
-              opts.log?.(`skipped ${lost.files[0]}: ${why}`);
               const f = emptyFacts(lost.files[0], 0, 0);
               f.skipped = why;
               opts.onFacts(packFacts(f));

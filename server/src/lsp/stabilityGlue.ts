@@ -56,8 +56,8 @@ export function registerStability(ctx: FeatureContext): void {
   let cacheGen = -1;
   let cacheEv: VerdictEvidence | undefined;
   const cache = new Map<string, Verdict | undefined>();
-  const verdictOf = (index: KernelIndex, name: string, def?: FunctionDef, treeScans?: number): Verdict | undefined => {
-    const ev = evidenceFor(index);
+  // Evidence is looked up once per request (a CodeLens asks for every function of a file).
+  const verdictOf = (index: KernelIndex, ev: VerdictEvidence | undefined, name: string, def?: FunctionDef, treeScans?: number): Verdict | undefined => {
     if (cacheGen !== index.generation || cacheEv !== ev) { cache.clear(); cacheGen = index.generation; cacheEv = ev; }
     const key = `${def ? `${def.file}\0${def.span.start.line}\0${def.name}` : name}\0${treeScans ?? ''}`;
     if (cache.size > MAX_CACHED_VERDICTS) cache.clear();
@@ -68,7 +68,7 @@ export function registerStability(ctx: FeatureContext): void {
   ctx.setHoverHeadline((e, index) => {
     settings.refreshSoon();
     const def = index.resolve(e.name).find((d) => d.file === e.file && d.nameSpan.start.line === e.line - 1);
-    const v = verdictOf(index, e.query ?? e.name, def);
+    const v = verdictOf(index, evidenceFor(index), e.query ?? e.name, def);
     return v && verdictMarkdown(v);
   });
 
@@ -78,8 +78,9 @@ export function registerStability(ctx: FeatureContext): void {
     // Callers from other files cost a tree-wide scan each: too much for every function of a file.
     // A lens offers in-file callers (static functions' only ones); the hover searches further.
     prepareFile(index, file);
+    const ev = evidenceFor(index);
     return index.functionsInFile(file).flatMap((fn) => {
-      const v = verdictOf(index, fn.name, fn, 0);
+      const v = verdictOf(index, ev, fn.name, fn, 0);
       return v ? [lensFor(v, fn)] : [];
     });
   });
@@ -89,7 +90,7 @@ export function registerStability(ctx: FeatureContext): void {
     if (!index) throw new ResponseError(-32002, 'the index is not ready');
     if (typeof params?.name !== 'string' || !params.name) throw new ResponseError(-32602, 'expected { name, file? }');
     const def = typeof params.file === 'string' ? index.resolve(params.name).find((d) => d.file === params.file) : undefined;
-    return verdictOf(index, params.name, def) ?? null;
+    return verdictOf(index, evidenceFor(index), params.name, def) ?? null;
   });
 
   // `.bpf.c` diagnostics: on open and edit (debounced), and again when the index changes.

@@ -15,11 +15,12 @@ export interface TokenCounts {
   other: Map<string, number>;
 }
 
-const BLANK = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g;
+/** A comment, or a string or char literal (only used with String.replace, so the /g state never lingers). */
+export const COMMENT_OR_STRING = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g;
 
 /** Comments and string/char literals blanked: what is left of the text holds only code. */
 export function blankNonCode(text: string): string {
-  return text.replace(BLANK, ' ');
+  return text.replace(COMMENT_OR_STRING, ' ');
 }
 
 export function countIdentifiers(text: string): TokenCounts {

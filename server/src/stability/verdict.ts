@@ -71,10 +71,6 @@ export function setDefaultEvidence(index: KernelIndex, evidence: VerdictEvidence
   else defaultEvidence.delete(index);
 }
 
-export function getDefaultEvidence(index: KernelIndex): VerdictEvidence | undefined {
-  return defaultEvidence.get(index);
-}
-
 const INIT = ['__init', '__exit', '__meminit', '__cpuinit'];
 
 /**
@@ -192,7 +188,7 @@ function applyEvidence(v: Verdict, def: FunctionDef, ev: VerdictEvidence): void 
   const sourceAttachable = v.attachable;
   v.source = ev.label;
   if (ev.problems.length) v.reasons.push(`some build evidence could not be read: ${ev.problems.join('; ')}`);
-  const e = buildEvidence(def.syscall ? def.name : def.name, ev.sources, def);
+  const e = buildEvidence(def.name, ev.sources, def);
 
   if (def.syscall) {
     const present = (e.syscallSymbols ?? []).filter((s) => s.inBtf || s.inSymbols);
@@ -239,7 +235,7 @@ function applyEvidence(v: Verdict, def: FunctionDef, ev: VerdictEvidence): void 
   }
   // buildEvidence already words a mismatch; a match is worth saying too (the probe's argument layout holds).
   if (e.btf?.comparison?.matches) evidenceLines.push('BTF prototype matches this source');
-  v.reasons.unshift(...evidenceLines.map((l) => `${l}`));
+  v.reasons.unshift(...evidenceLines);
   v.reasons = v.reasons.map((r) => r.replace(/ \(source\)$/, ' (source heuristics, overridden by the build)'));
 }
 
