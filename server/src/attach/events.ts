@@ -12,7 +12,7 @@ export function eventValues(ev: HelperEvent, gen?: GeneratedProbe): Record<strin
   return out;
 }
 
-export function humanValue(v: unknown): string {
+function humanValue(v: unknown): string {
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if (typeof o.addr === 'string' && o.port !== undefined) return `${o.addr}:${o.port}`;

@@ -12,7 +12,7 @@ import {
   type LinkInfo, type LinkStats, type StatsEvent, type ByeEvent, type VerifyResult,
 } from './protocol';
 
-export const DEFAULT_HELPER_RELATIVE = path.join('bpf-helper', 'build', 'kpn-bpf-helper');
+const DEFAULT_HELPER_RELATIVE = path.join('bpf-helper', 'build', 'kpn-bpf-helper');
 const MAX_LINE = 65536;
 
 /** How to get privileges: run directly (root, or a binary with file capabilities), or through sudo -n / pkexec. */
@@ -53,7 +53,7 @@ export function defaultHelperPath(extensionRoot?: string): string {
 }
 
 /** The command line that starts the helper, as an argument array (never a shell string). */
-export function helperCommand(helperPath: string, elevation: Elevation): { file: string; args: string[] } {
+function helperCommand(helperPath: string, elevation: Elevation): { file: string; args: string[] } {
   if (!path.isAbsolute(helperPath)) throw new HelperError({ code: 'EINVAL_ARG', message: `helper path must be absolute: ${helperPath}` });
   switch (elevation) {
     case 'sudo': return { file: 'sudo', args: ['-n', '--', helperPath] };

@@ -13,7 +13,6 @@ export const ATTACH_TYPES = [
 export type AttachType = (typeof ATTACH_TYPES)[number];
 
 export const COLLECTORS = ['events', 'count', 'comm', 'latency', 'stack'] as const;
-export type Collector = (typeof COLLECTORS)[number];
 
 export function isIdent(s: string): boolean {
   return IDENT.test(s);
@@ -33,7 +32,7 @@ export function isAttachType(s: string): s is AttachType {
   return (ATTACH_TYPES as readonly string[]).includes(s);
 }
 
-export const TRACEPOINT_TYPES: readonly AttachType[] = ['tracepoint', 'raw_tracepoint', 'tp_btf'];
+const TRACEPOINT_TYPES: readonly AttachType[] = ['tracepoint', 'raw_tracepoint', 'tp_btf'];
 
 /** Why a target is unacceptable for the given type, or undefined when it is fine. */
 export function targetProblem(target: string, type: AttachType = 'auto'): string | undefined {

@@ -12,7 +12,7 @@ import type { ErrorBody } from './protocol';
 export interface TracepointLens { pos: Position; target: string }
 
 /** `system:name` for a tracepoint the index knows with its TRACE_SYSTEM, else undefined. */
-export function tracepointTarget(index: KernelIndex, name: string): string | undefined {
+function tracepointTarget(index: KernelIndex, name: string): string | undefined {
   const def = index.tracepoint(tracepointBaseName(name)).find((d) => d.system && d.kind !== 'DECLARE_EVENT_CLASS');
   return def ? `${def.system}:${def.name}` : undefined;
 }

@@ -13,7 +13,7 @@ export class BtfError extends Error {
   }
 }
 
-export const BTF_MAGIC = 0xeb9f;
+const BTF_MAGIC = 0xeb9f;
 
 export enum BtfKind {
   UNKN = 0, INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8,

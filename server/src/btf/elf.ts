@@ -34,10 +34,10 @@ export interface ElfSymbol {
   sectionIndex: number;
 }
 
-export const SHT_PROGBITS = 1;
-export const SHT_SYMTAB = 2;
-export const SHT_NOBITS = 8;
-export const SHF_EXECINSTR = 0x4n;
+const SHT_PROGBITS = 1;
+const SHT_SYMTAB = 2;
+const SHT_NOBITS = 8;
+const SHF_EXECINSTR = 0x4n;
 const SHF_COMPRESSED = 0x800n;
 const SHN_XINDEX = 0xffff;
 const SHDR_SIZE = 64;

@@ -84,7 +84,7 @@ export class SymbolTable {
   }
 }
 
-export function isText(type: string): boolean {
+function isText(type: string): boolean {
   return type === 'T' || type === 't' || type === 'W' || type === 'w' || type === '?';
 }
 

@@ -4,9 +4,9 @@
  * because a whole-tree grep costs over a minute on a kernel.
  */
 
-export const MAX_CANDIDATE_FILES = 12;
+const MAX_CANDIDATE_FILES = 12;
 
-export function isIdentifier(s: string): boolean {
+function isIdentifier(s: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(s);
 }
 

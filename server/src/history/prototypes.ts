@@ -20,7 +20,7 @@ export function toPrototype(f: Pick<FunctionDef, 'file' | 'signature' | 'returnT
 
 const paramKey = (p: Param) => normaliseType(p.type);
 
-export function samePrototype(a: Prototype, b: Prototype): boolean {
+function samePrototype(a: Prototype, b: Prototype): boolean {
   return describeChanges(a, b).length === 0;
 }
 

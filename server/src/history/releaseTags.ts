@@ -6,7 +6,7 @@ export const MAX_TAGS = 32;
 const RELEASE = /^v(\d+)\.(\d+)$/;
 
 /** `v6.12` → [6, 12]; undefined for anything else (`v6.12-rc3`, `v6.1.5`, `next-2024…`). */
-export function releaseVersion(tag: string): [number, number] | undefined {
+function releaseVersion(tag: string): [number, number] | undefined {
   const m = RELEASE.exec(tag);
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }

@@ -297,6 +297,34 @@ export class KernelIndex {
     return out;
   }
 
+  /**
+   * Call sites of a name inside one file, in source order: the callers of a static function,
+   * found without building a CallSite for each of a common name's tree-wide callers.
+   */
+  callersInFile(name: string, file: string): CallSite[] {
+    const out: CallSite[] = [];
+    this.forCallsInFile(name, file, (f, i) => {
+      out.push({ caller: this.names[f.calls[i + 1]], callee: name, file, pos: { line: f.calls[i + 2], col: f.calls[i + 3] } });
+    });
+    return out;
+  }
+
+  callCountInFile(name: string, file: string): number {
+    let n = 0;
+    this.forCallsInFile(name, file, () => n++);
+    return n;
+  }
+
+  private forCallsInFile(name: string, file: string, visit: (f: StoredFile, i: number) => void): void {
+    const id = this.nameIds.get(name);
+    if (id === undefined) return;
+    const { files, offsets, sites } = this.callsByCallee();
+    for (let k = offsets[id]; k < offsets[id + 1]; k++) {
+      const f = files[sites[2 * k]];
+      if (f.file === file) visit(f, sites[2 * k + 1]);
+    }
+  }
+
   /** Number of call sites of a name (hover asks on every request). */
   callCount(name: string): number {
     const id = this.nameIds.get(name);

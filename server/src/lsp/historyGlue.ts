@@ -13,7 +13,7 @@ import { pollSettings } from './settingsPoller';
 import { historyMarkdown } from '../history/summary';
 import type { FeatureContext } from './context';
 
-export const HISTORY_REQUEST = 'kpn/history';
+const HISTORY_REQUEST = 'kpn/history';
 const COMPUTING = '_Prototype history: computing…_';
 
 export interface HistoryParams { name: string; file?: string }

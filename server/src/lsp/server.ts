@@ -27,7 +27,7 @@ import { registerTrace } from './traceGlue';
 
 export type { InitOptions } from './context';
 
-export const STATUS_NOTIFICATION = 'kpn/status';
+const STATUS_NOTIFICATION = 'kpn/status';
 const EDIT_DEBOUNCE_MS = 300;
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {

@@ -16,13 +16,13 @@ import type { FunctionDef } from '../index/model';
 import { prepareFile, setNoFtraceRules, setTextSource } from '../stability/contextCache';
 import { EvidenceCache } from '../stability/evidenceStore';
 import { scanNoFtrace, type NoFtraceRules } from '../stability/ftraceFlags';
-import { notAttachableTitle, verdictMarkdown } from '../stability/present';
+import { attachableNote, notAttachableTitle, verdictMarkdown } from '../stability/present';
 import { readStabilitySettings, type StabilitySettings } from '../stability/settings';
 import { functionVerdict, setDefaultEvidence, type Verdict, type VerdictEvidence } from '../stability/verdict';
 import type { FeatureContext } from './context';
 import { initOptionsSection, pollSettings } from './settingsPoller';
 
-export const VERDICT_REQUEST = 'kpn/verdict';
+const VERDICT_REQUEST = 'kpn/verdict';
 const DIAGNOSTIC_DEBOUNCE_MS = 300;
 const MAX_CACHED_VERDICTS = 20_000;
 const isBpfSource = (uri: string) => /\.bpf\.c$/.test(uri);
@@ -147,7 +147,7 @@ function lensFor(v: Verdict, fn: FunctionDef): CodeLens {
   if (v.attachable) {
     const type = v.attachType ?? 'kprobe';
     const target = v.attachAs ?? fn.name;
-    const note = v.verdict === 'selectively-inlined' ? ' (may miss inlined calls)' : v.verdict === 'collision' ? ' (ambiguous name)' : '';
+    const note = attachableNote(v);
     return { range, command: { title: `attach ${type}${target !== fn.name ? ` ${target}` : ''}${note}`, command: 'kpn.attach', arguments: [{ target, type, ...at }] } };
   }
   if (v.verdict === 'clone' && v.attachAs) {

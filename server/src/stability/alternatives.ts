@@ -3,7 +3,7 @@
  * (breadth-first up the call graph), tracepoints fired in the function or its direct callers,
  * sibling implementations of the same ops field, and the syscall entry when a caller is one.
  */
-import type { KernelIndex } from '../index/kernelIndex';
+import { tracepointBaseName, type KernelIndex } from '../index/kernelIndex';
 import type { FunctionDef } from '../index/model';
 import type { Alternative } from './verdict';
 
@@ -29,7 +29,7 @@ export function findAlternatives(index: KernelIndex, fn: FunctionDef, attachable
     for (const t of index.tracepointCallsIn(def)) {
       if (tps.size >= MAX_TRACEPOINTS || tps.has(t.name)) continue;
       tps.add(t.name);
-      const base = t.name.replace(/^trace_/, '').replace(/_(rcuidle|enabled)$/, '');
+      const base = tracepointBaseName(t.name);
       const sys = index.tracepoint(base)[0]?.system;
       out.push({ kind: 'tracepoint', name: sys ? `${sys}:${base}` : base, file: t.file, line: t.pos.line + 1, why: `fired ${how}` });
     }
@@ -82,10 +82,10 @@ const callersAreLocal = (fn: FunctionDef) => fn.qualifiers.includes('static') &&
 
 /**
  * Definitions that call `fn`, one per caller. A static function of a `.c` file is only callable
- * from that file, so its call array is enough; anything else (header statics included) needs the
- * tree-wide scan.
+ * from that file, so its callers there are enough; anything else (header statics included) needs
+ * every caller in the tree.
  */
-export function callerDefs(index: KernelIndex, fn: FunctionDef): CallerDef[] {
+function callerDefs(index: KernelIndex, fn: FunctionDef): CallerDef[] {
   const out: CallerDef[] = [];
   const seen = new Set<string>();
   const add = (caller: string, file: string, line: number) => {
@@ -95,14 +95,7 @@ export function callerDefs(index: KernelIndex, fn: FunctionDef): CallerDef[] {
     const def = defs.find((d) => d.file === file && d.span.start.line <= line && d.span.end.line >= line) ?? defs.find((d) => d.file === file) ?? defs[0];
     if (def) out.push({ def, line: line + 1 });
   };
-  if (callersAreLocal(fn)) {
-    const facts = index.fileFacts(fn.file);
-    if (!facts) return out;
-    const names = index.snapshot().names;
-    const c = facts.calls;
-    for (let i = 0; i < c.length; i += 4) if (names[c[i]] === fn.name) add(names[c[i + 1]], fn.file, c[i + 2]);
-    return out;
-  }
-  for (const site of index.callersOf(fn.name)) add(site.caller, site.file, site.pos.line);
+  const sites = callersAreLocal(fn) ? index.callersInFile(fn.name, fn.file) : index.callersOf(fn.name);
+  for (const site of sites) add(site.caller, site.file, site.pos.line);
   return out;
 }

@@ -89,10 +89,7 @@ export class AttachContextBuilder {
    * identifier of the file: what a hover (or a caller judged from another file) needs.
    */
   contextFor(fn: FunctionDef, text: string): AttachContext {
-    const stored = this.index.fileFacts(fn.file);
-    const names = this.index.snapshot().names;
-    let callsInFile = 0;
-    if (stored) for (let i = 0; i < stored.calls.length; i += 4) if (names[stored.calls[i]] === fn.name) callsInFile++;
+    const callsInFile = this.index.callCountInFile(fn.name, fn.file);
     const mentions = countMentions(blankNonCode(text), fn.name);
     const offset = offsetsOf(text);
     return this.context(fn, callsInFile, mentions.other, mentions.callLike,

@@ -42,7 +42,7 @@ export interface AttachPrediction {
 export const OUT_OF_LINE_MIN_LINES = 16;
 
 const NOTRACE_QUALIFIERS = ['notrace', 'noinstr', '__naked'] as const;
-const INIT_QUALIFIERS = ['__init', '__exit', '__meminit', '__cpuinit'] as const;
+export const INIT_QUALIFIERS: readonly string[] = ['__init', '__exit', '__meminit', '__cpuinit'];
 
 interface Survival { emitted: boolean; verdict: AttachVerdict; reasons: string[] }
 

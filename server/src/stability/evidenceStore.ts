@@ -20,8 +20,8 @@ export interface EvidenceSettings {
   symbols?: string;
 }
 
-export const RUNNING_BTF = '/sys/kernel/btf/vmlinux';
-export const RUNNING_KALLSYMS = '/proc/kallsyms';
+const RUNNING_BTF = '/sys/kernel/btf/vmlinux';
+const RUNNING_KALLSYMS = '/proc/kallsyms';
 
 /** Reads the configured files; never throws. Undefined when nothing is configured. */
 export function loadEvidence(s: EvidenceSettings, log: (line: string) => void = () => {}): VerdictEvidence | undefined {

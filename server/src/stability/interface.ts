@@ -48,7 +48,7 @@ export function interfaceFacts(index: KernelIndex, fn: FunctionDef): InterfaceFa
  * with the most similar names (`tcp_v4_connect` → `tcp_v6_connect`) and how many there are. A
  * field like platform_driver.probe has thousands, so only the best few are kept in order.
  */
-export function siblingImplementations(index: KernelIndex, name: string, ops: readonly OpsAssignment[], limit: number): { top: OpsAssignment[]; total: number } {
+function siblingImplementations(index: KernelIndex, name: string, ops: readonly OpsAssignment[], limit: number): { top: OpsAssignment[]; total: number } {
   const seen = new Set<string>([name]);
   const top: { o: OpsAssignment; score: number }[] = [];
   const before = (a: { o: OpsAssignment; score: number }, b: { o: OpsAssignment; score: number }) =>

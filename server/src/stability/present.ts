@@ -15,14 +15,24 @@ export function verdictMarkdown(v: Verdict): string {
   return out.join('\n');
 }
 
-const LENS_REASON: Record<string, string> = {
-  inlined: 'inlined', 'maybe-inlined': 'probably inlined', clone: 'compiler clone', duplicate: 'header static (a copy per includer)',
-  notrace: 'notrace', nokprobe: 'kprobes refuse it', init: '__init, freed after boot', absent: 'not in the build',
+/** A non-attachable verdict in a few words, for headlines and lens titles. */
+export const SHORT_REASON: Record<string, string> = {
+  inlined: 'inlined', 'maybe-inlined': 'probably inlined', clone: 'compiler clone', duplicate: 'header static, one copy per includer',
+  notrace: 'notrace', nokprobe: 'kprobes refuse it', init: '__init: freed after boot', absent: 'not in the build', 'kprobe-only': 'no fentry',
 };
+
+/** What qualifies "attachable" for this verdict, with its leading space, or ''. */
+export function attachableNote(v: Verdict): string {
+  switch (v.verdict) {
+    case 'selectively-inlined': return ' (may miss inlined calls)';
+    case 'collision': return ' (ambiguous name)';
+    default: return '';
+  }
+}
 
 /** "not attachable: inlined (static, 1 caller) — try tcp_v4_connect". */
 export function notAttachableTitle(v: Verdict, detail?: string): string {
-  const why = `${LENS_REASON[v.verdict] ?? v.verdict}${detail ? ` (${detail})` : ''}`;
+  const why = `${SHORT_REASON[v.verdict] ?? v.verdict}${detail ? ` (${detail})` : ''}`;
   const alt = v.alternatives[0];
   return `not attachable: ${why}${alt ? ` — try ${alt.name}` : ''}`;
 }

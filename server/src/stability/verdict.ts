@@ -12,9 +12,10 @@ import { byRelevance } from '../features/explain';
 import type { KernelIndex } from '../index/kernelIndex';
 import type { FunctionDef } from '../index/model';
 import { findAlternatives } from './alternatives';
-import { predictAttachability, type AttachContext, type AttachPrediction } from './attachability';
+import { INIT_QUALIFIERS, predictAttachability, type AttachContext, type AttachPrediction } from './attachability';
 import { attachContextOf } from './contextCache';
 import { interfaceFacts } from './interface';
+import { attachableNote, SHORT_REASON } from './present';
 
 export interface Alternative { kind: 'caller' | 'tracepoint' | 'sibling' | 'syscall'; name: string; file?: string; line?: number; why: string }
 
@@ -71,8 +72,6 @@ export function setDefaultEvidence(index: KernelIndex, evidence: VerdictEvidence
   else defaultEvidence.delete(index);
 }
 
-const INIT = ['__init', '__exit', '__meminit', '__cpuinit'];
-
 /**
  * The verdict for `name` (a plain name, `__x64_sys_connect`, `foo.isra.0`). Undefined when neither
  * the tree nor the build evidence knows the name.
@@ -126,13 +125,13 @@ export function functionVerdict(index: KernelIndex, name: string, evidence?: Ver
  * The `attachable` half of functionVerdict alone, for judging many callers: with build evidence it
  * is a few hash lookups (no file scan), without it the source prediction.
  */
-export function isAttachable(index: KernelIndex, def: FunctionDef, ev: VerdictEvidence | undefined): boolean {
+function isAttachable(index: KernelIndex, def: FunctionDef, ev: VerdictEvidence | undefined): boolean {
   const btf = ev?.sources.btf?.btf;
   const symbols = ev?.sources.symbols ?? [];
   if (btf || symbols.length > 0) {
     const has = (n: string) => (btf?.hasFunc(n) ?? false) || symbols.some((t) => t.hasExact(n));
     if (def.syscall) return def.syscall.symbols.some(has);
-    return has(def.name) && !def.qualifiers.some((q) => INIT.includes(q));
+    return has(def.name) && !def.qualifiers.some((q) => INIT_QUALIFIERS.includes(q));
   }
   return predictAttachability(def, attachContextOf(index, def) ?? countsOnly(index, def)).attachable;
 }
@@ -174,7 +173,7 @@ function sameFileVariants(defs: FunctionDef[]): boolean {
 
 /** The index lacks the file's text: keep what the call arrays say, assume nothing about references. */
 function countsOnly(index: KernelIndex, def: FunctionDef): AttachContext {
-  const inFile = index.callersOf(def.name).filter((c) => c.file === def.file).length;
+  const inFile = index.callCountInFile(def.name, def.file);
   return {
     callsInFile: inFile, callsInTree: index.callCount(def.name), nonCallRefs: 0, callLikeMentions: inFile + 1,
     inOpsStruct: index.opsOf(def.name).length > 0, definitionsWithName: index.resolve(def.name).length,
@@ -216,10 +215,10 @@ function applyEvidence(v: Verdict, def: FunctionDef, ev: VerdictEvidence): void 
       v.verdict = 'kprobe-only';
       evidenceLines.push('in the symbol table but not in BTF: kprobe by address works, fentry does not');
     }
-    if (def.qualifiers.some((q) => INIT.includes(q))) {
+    if (def.qualifiers.some((q) => INIT_QUALIFIERS.includes(q))) {
       v.attachable = false;
       v.verdict = 'init';
-      evidenceLines.push(`present in the build, but \`${def.qualifiers.find((q) => INIT.includes(q))}\`: its text is freed after boot, so attaching fails`);
+      evidenceLines.push(`present in the build, but \`${def.qualifiers.find((q) => INIT_QUALIFIERS.includes(q))}\`: its text is freed after boot, so attaching fails`);
     }
   } else if (clones.length > 0) {
     v.attachable = false;
@@ -254,16 +253,10 @@ function buildOnlyVerdict(name: string, ev: VerdictEvidence): Verdict {
   return v;
 }
 
-const SHORT_REASON: Record<string, string> = {
-  inlined: 'inlined', 'maybe-inlined': 'probably inlined', clone: 'compiler clone', duplicate: 'header static, one copy per includer',
-  notrace: 'notrace', nokprobe: 'kprobes refuse it', init: '__init: freed after boot', absent: 'not in the build', 'kprobe-only': 'no fentry',
-};
-
 function headline(v: Verdict): string {
   const parts: string[] = [];
   if (v.attachable) {
-    const note = v.verdict === 'selectively-inlined' ? ' (may miss inlined calls)' : v.verdict === 'collision' ? ' (ambiguous name)'
-      : v.verdict === 'kprobe-only' ? ' (kprobe only)' : v.verdict === 'syscall' && v.attachAs ? ` as ${v.attachAs}` : '';
+    const note = v.verdict === 'kprobe-only' ? ' (kprobe only)' : v.verdict === 'syscall' && v.attachAs ? ` as ${v.attachAs}` : attachableNote(v);
     parts.push(`attachable${note}`);
   } else {
     parts.push(`not attachable: ${SHORT_REASON[v.verdict] ?? v.verdict}${v.attachAs ? ` — attach ${v.attachAs}` : ''}`);

@@ -39,7 +39,7 @@ export interface Candidate {
   verdict?: string;
 }
 
-export const WEIGHTS = { param: 4, opsForSyscall: 3, ops: 1.5, exported: 1, notAttachable: -4, inline: -3, notrace: -3, noDefinition: -5 } as const;
+const WEIGHTS = { param: 4, opsForSyscall: 3, ops: 1.5, exported: 1, notAttachable: -4, inline: -3, notrace: -3, noDefinition: -5 } as const;
 
 /** The ops field names that implement a syscall's operation in a protocol or file system. */
 const OPS_FIELDS: Record<string, string[]> = {
