@@ -56,10 +56,11 @@ function group(name: string, label: string, n: number): TreeNode {
 
 function groupChildren(model: TraceModel, name: string): TreeNode[] {
   if (name === 'syscalls') {
+    const symbols = symbolsBySyscall(model);
     return [...model.syscalls].sort((a, b) => b[1].totalNs - a[1].totalNs || b[1].calls - a[1].calls || cmp(a[0], b[0])).map(([sys, s]) => ({
       kind: 'syscall' as const, name: sys, syscall: sys, label: sys,
       description: `${formatCount(s.calls)} call${s.calls === 1 ? '' : 's'}${s.timedCalls ? ` · ${formatDuration(s.totalNs)}` : ''}${s.functions.size ? ` · ${formatCount(s.functions.size)} functions` : ''}`,
-      expandable: syscallRoots(model, sys).length > 0,
+      expandable: rootsAmong(model, symbols.get(sys) ?? []).length > 0,
     }));
   }
   if (name === 'processes') {
@@ -83,7 +84,23 @@ function groupChildren(model: TraceModel, name: string): TreeNode[] {
 
 /** The functions a syscall enters by (`__x64_sys_connect`, …): its own symbols not called by another of them. */
 export function syscallRoots(model: TraceModel, sys: string): string[] {
-  const own = [...model.functions.keys()].filter((n) => syscallOf(n) === sys);
+  return rootsAmong(model, [...model.functions.keys()].filter((n) => syscallOf(n) === sys));
+}
+
+/** One pass over the functions for the whole syscall list, instead of one per syscall. */
+function symbolsBySyscall(model: TraceModel): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const n of model.functions.keys()) {
+    const sys = syscallOf(n);
+    if (sys === null) continue;
+    const list = out.get(sys);
+    if (list) list.push(n);
+    else out.set(sys, [n]);
+  }
+  return out;
+}
+
+function rootsAmong(model: TraceModel, own: string[]): string[] {
   const ownSet = new Set(own);
   const inner = new Set<string>();
   for (const caller of own) for (const callee of model.edges.get(caller)?.keys() ?? []) if (ownSet.has(callee)) inner.add(callee);
