@@ -75,9 +75,8 @@ test('issue 4: import a trace, counts in hover and CodeLens, explorer, candidate
       await row('Syscalls').waitFor({ timeout: 20_000 });
       await row('Syscalls').click();
       await row('sendto').waitFor({ timeout: 10_000 });
-      // A click on a node with a source location opens it; the arrow key expands it.
-      await row('sendto').click();
-      await page.keyboard.press('ArrowRight');
+      // A click on the label opens the source; the twistie only expands
+      await row('sendto').locator('.monaco-tl-twistie').click();
       await row('__x64_sys_sendto').waitFor({ timeout: 10_000 });
       await shot('explorer');
       await row('sendto').hover();

@@ -23,7 +23,7 @@ export class TraceExplorer implements vscode.TreeDataProvider<TreeNode> {
     item.contextValue = n.kind;
     item.id = [n.kind, n.name ?? n.label, ...(n.path ?? [])].join('/');
     item.iconPath = new vscode.ThemeIcon(ICONS[n.kind]);
-    if (n.location) item.command = { command: 'kpn.trace.openLocation', title: 'Open source', arguments: [n.location] };
+    if (n.location) item.command = { command: 'kpn.trace.openLocation', title: 'Open source', arguments: [n.location, true] };
     return item;
   }
 }

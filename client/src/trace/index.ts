@@ -12,9 +12,10 @@ const CANCELLED = -32800;
 export function registerTraceUi(context: vscode.ExtensionContext, client: LanguageClient): void {
   const explorer = new TraceExplorer(client);
   const heat = new HeatDecorations(client);
-  const openLocation = async (loc: lsp.Location) => {
+  // From the explorer the focus stays in the tree, so the keyboard can go on walking it
+  const openLocation = async (loc: lsp.Location, preserveFocus = false) => {
     const l = client.protocol2CodeConverter.asLocation(loc);
-    await vscode.window.showTextDocument(l.uri, { selection: l.range, preview: true, viewColumn: vscode.ViewColumn.One });
+    await vscode.window.showTextDocument(l.uri, { selection: l.range, preview: true, preserveFocus, viewColumn: vscode.ViewColumn.One });
   };
   const openFunction = async (name: string) => {
     const loc = await client.sendRequest<lsp.Location | null>('kpn/trace/locate', { name });
