@@ -3,14 +3,13 @@
  * the prototype of a function across the release tags of the tree's git clone and in other trees.
  * With --file only that file is parsed; otherwise the index (--cache) finds the definition.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { explain } from '../features/explain';
 import { computeHistory } from '../history/compute';
 import type { HistoryRequest, HistoryResult, VersionEntry } from '../history/model';
 import { toPrototype } from '../history/prototypes';
 import { readSettings } from '../history/settings';
-import { factsFromText } from '../index/singleFile';
+import { factsFromDisk } from '../index/singleFile';
 import { parseArgs, UsageError } from './args';
 import { openIndex } from './loadIndex';
 
@@ -44,13 +43,10 @@ async function currentDefinition(root: string, name: string, file: string | unde
   if (file) {
     const rel = path.relative(root, path.resolve(root, file)).split(path.sep).join('/');
     if (rel.startsWith('..')) throw new UsageError(`--file ${file} is outside the tree`);
-    let text: string;
-    try {
-      text = await fs.readFile(path.join(root, rel), 'utf8');
-    } catch (e) {
-      throw new Error(`cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    const fn = factsFromText(rel, text).functions.find((f) => f.name === name);
+    // the index's own reading policy: binary and oversized files are refused, not half-parsed
+    const facts = await factsFromDisk(root, rel);
+    if (facts.skipped) throw new Error(`cannot read ${rel}: ${facts.skipped}`);
+    const fn = facts.functions.find((f) => f.name === name);
     return fn && { current: toPrototype(fn), syscall: fn.syscall && { name: fn.syscall.name, compat: fn.syscall.compat } };
   }
   const { index } = await openIndex({ tree: root, cacheDir, workers, log: (l) => { if (!quiet) err.write(l + '\n'); } });

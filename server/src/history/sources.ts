@@ -5,7 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { factsFromText } from '../index/singleFile';
+import type { FileFacts } from '../index/model';
+import { factsFromDisk, factsFromText } from '../index/singleFile';
 import { grepFiles, readBlobs } from './git';
 import type { Prototype } from './model';
 import { toPrototype } from './prototypes';
@@ -33,11 +34,11 @@ const GC_EVERY_CHARS = 64 << 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 let sinceGc = 0;
 
-function byName(rel: string, text: string): Map<string, Prototype[]> {
-  sinceGc += text.length;
+function byName(facts: FileFacts): Map<string, Prototype[]> {
+  sinceGc += facts.size;
   if (sinceGc > GC_EVERY_CHARS) { gc(); sinceGc = 0; }
   const out = new Map<string, Prototype[]>();
-  for (const f of factsFromText(rel, text).functions) {
+  for (const f of facts.functions) {
     const list = out.get(f.name);
     if (list) list.push(toPrototype(f));
     else out.set(f.name, [toPrototype(f)]);
@@ -55,7 +56,7 @@ export function gitTagSource(root: string, tag: string): Source {
         const blobs = await readBlobs(root, todo.map((f) => `${tag}:./${f}`));
         for (const f of todo) {
           const text = blobs.get(`${tag}:./${f}`);
-          const v = text === undefined ? undefined : byName(f, text);
+          const v = text === undefined ? undefined : byName(factsFromText(f, text));
           remember(keyOf(f), v);
           out.set(f, v);
         }
@@ -65,8 +66,6 @@ export function gitTagSource(root: string, tag: string): Source {
     grep: (pattern, pathspecs, timeoutMs) => grepFiles(root, pattern, tag, pathspecs, timeoutMs).then((h) => h.map((x) => x.file)),
   };
 }
-
-const MAX_FILE_BYTES = 8 << 20;
 
 export function directorySource(tree: string): Source {
   return {
@@ -81,9 +80,13 @@ export function directorySource(tree: string): Source {
           out.set(f, undefined);
           continue;
         }
-        if (!st.isFile() || st.size > MAX_FILE_BYTES) { out.set(f, undefined); continue; }
+        if (!st.isFile()) { out.set(f, undefined); continue; }
         const k = `dir\0${abs}\0${st.mtimeMs}\0${st.size}`;
-        if (!parsed.has(k)) remember(k, byName(f, await fs.readFile(abs, 'utf8')));
+        if (!parsed.has(k)) {
+          // the index's reading policy: binary, oversized and unreadable files give no prototypes
+          const facts = await factsFromDisk(tree, f);
+          remember(k, facts.skipped ? undefined : byName(facts));
+        }
         out.set(f, parsed.get(k));
       }
       return out;
