@@ -1,8 +1,9 @@
 /** The CLI's way to an index: the cache when it is current, else index (and save when --cache is given). */
 import * as path from 'node:path';
 import { cacheFileFor, loadIndex, saveIndex } from '../index/cache';
-import { indexTree, type IndexResult } from '../index/indexTree';
+import { DEFAULT_EXCLUDE, indexTree, type IndexResult } from '../index/indexTree';
 import type { KernelIndex } from '../index/kernelIndex';
+import { scanTree } from '../index/treeScan';
 
 export interface CliIndexOptions {
   tree: string;
@@ -18,6 +19,8 @@ export async function openIndex(o: CliIndexOptions): Promise<CliIndex> {
   const t0 = Date.now();
   const root = path.resolve(o.tree);
   const log = o.log ?? (() => {});
+  // the walk runs on its own thread while the cache is read and decoded here
+  const scan = scanTree(root, DEFAULT_EXCLUDE);
   let previous: KernelIndex | undefined;
   if (o.cacheDir) {
     const loaded = await loadIndex(cacheFileFor(o.cacheDir, root), root);
@@ -27,6 +30,7 @@ export async function openIndex(o: CliIndexOptions): Promise<CliIndex> {
   let lastPct = -1;
   const result = await indexTree(root, {
     previous,
+    scan,
     workers: o.workers,
     log,
     onProgress: o.progress ? (done, total) => {

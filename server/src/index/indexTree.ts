@@ -1,9 +1,9 @@
 /** Indexes a whole tree: walk, parse on the worker pool, fill a KernelIndex. */
-import { statSync } from 'node:fs';
 import { KernelIndex } from './kernelIndex';
 import { parseFiles } from './pool';
 import { DEFAULT_LIMITS, type FileLimits } from './readFile';
-import { findSourceFiles, readKernelVersion } from './walk';
+import { scanTree, type TreeScan } from './treeScan';
+import { readKernelVersion } from './walk';
 
 export interface IndexOptions {
   workers?: number;
@@ -14,6 +14,8 @@ export interface IndexOptions {
   log?: (line: string) => void;
   /** Reuse this index: files whose mtime and size are unchanged are not parsed again. */
   previous?: KernelIndex;
+  /** A walk already under way (started before the cache was read, so the two overlap). */
+  scan?: Promise<TreeScan>;
 }
 
 export const DEFAULT_EXCLUDE = ['.git', 'node_modules', 'Documentation', '.pc', '.cache'];
@@ -29,7 +31,7 @@ export interface IndexResult {
 export async function indexTree(root: string, opts: IndexOptions = {}): Promise<IndexResult> {
   const log = opts.log ?? (() => {});
   const version = await readKernelVersion(root);
-  const walk = await findSourceFiles(root, new Set(opts.exclude ?? DEFAULT_EXCLUDE), opts.signal);
+  const walk = await (opts.scan ?? scanTree(root, opts.exclude ?? DEFAULT_EXCLUDE, opts.signal));
   if (walk.skippedLinks > 0) log(`walk: ${walk.skippedLinks} symbolic links not followed`);
   for (const d of walk.unreadableDirs) log(`walk: cannot read directory ${d}`);
   const index = opts.previous ?? new KernelIndex(root, version);
@@ -38,7 +40,7 @@ export async function indexTree(root: string, opts: IndexOptions = {}): Promise<
   const current = new Set(walk.files);
   let removed = 0;
   for (const f of index.fileList()) if (!current.has(f) && index.removeFile(f)) removed++;
-  const todo = opts.previous ? await changedFiles(index, root, walk.files) : walk.files;
+  const todo = opts.previous ? changedFiles(index, walk) : walk.files;
 
   await parseFiles(todo, {
     root,
@@ -55,24 +57,10 @@ export async function indexTree(root: string, opts: IndexOptions = {}): Promise<
   return { index, parsed: todo.length, reused: walk.files.length - todo.length, removed, isKernelTree: version !== undefined };
 }
 
-/**
- * Files whose size or mtime differ from the index. Blocking stats in slices: with the page cache
- * warm a stat is a few microseconds, far less than a promise round trip through the thread pool.
- */
-async function changedFiles(index: KernelIndex, root: string, files: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  const SLICE = 4096;
-  for (let i = 0; i < files.length; i += SLICE) {
-    if (i > 0) await new Promise((r) => setImmediate(r));
-    for (const f of files.slice(i, i + SLICE)) {
-      const stored = index.fileFacts(f);
-      try {
-        const st = statSync(`${root}/${f}`);
-        if (!stored || stored.mtimeMs !== st.mtimeMs || stored.size !== st.size) out.push(f);
-      } catch {
-        out.push(f); // vanished or unreadable: the parse records why
-      }
-    }
-  }
-  return out;
+/** Files whose size or mtime differ from the index (a failed stat is NaN: never equal). */
+function changedFiles(index: KernelIndex, scan: TreeScan): string[] {
+  return scan.files.filter((f, i) => {
+    const stored = index.fileFacts(f);
+    return !stored || stored.mtimeMs !== scan.mtimes[i] || stored.size !== scan.sizes[i];
+  });
 }

@@ -12,18 +12,15 @@ export interface WalkResult {
   unreadableDirs: string[];
 }
 
-export async function findSourceFiles(root: string, exclude: ReadonlySet<string>, signal?: AbortSignal): Promise<WalkResult> {
+export function findSourceFiles(root: string, exclude: ReadonlySet<string>): WalkResult {
   const result: WalkResult = { files: [], skippedLinks: 0, unreadableDirs: [] };
   const pending: string[] = [''];
-  let sinceYield = 0;
   while (pending.length > 0) {
-    if (signal?.aborted) throw new Error('cancelled');
     const rel = pending.pop()!;
     let entries: import('node:fs').Dirent[];
     try {
-      // Blocking reads: a kernel tree has ~5,000 directories, and a promise round trip each made
-      // the walk a third of a warm start. Yield between slices so a server stays responsive.
-      if (++sinceYield % 512 === 0) await new Promise((r) => setImmediate(r));
+      // Blocking reads on the walk's own thread (treeScan.ts): a promise round trip for each of
+      // a kernel tree's ~5,000 directories made the walk a third of a warm start.
       entries = readdirSync(path.join(root, rel), { withFileTypes: true });
     } catch {
       result.unreadableDirs.push(rel || '.');

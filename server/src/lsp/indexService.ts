@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cacheFileFor, loadIndex, saveIndex } from '../index/cache';
 import { DEFAULT_EXCLUDE, indexTree } from '../index/indexTree';
+import { scanTree, type TreeScan } from '../index/treeScan';
 import type { KernelIndex } from '../index/kernelIndex';
 import { KernelIndex as Index } from '../index/kernelIndex';
 import { DEFAULT_LIMITS, type FileLimits } from '../index/readFile';
@@ -73,6 +74,9 @@ export class IndexService {
   /** Loads the cache (answers queries at once when there is one), then indexes what changed. */
   async start(): Promise<void> {
     const t0 = Date.now();
+    // the walk runs on its own thread while the cache is read and decoded here
+    const scan = scanTree(this.opts.root, this.opts.exclude ?? DEFAULT_EXCLUDE);
+    scan.catch(() => undefined); // reindex awaits it and reports a failure
     const loaded = await loadIndex(this.cacheFile, this.opts.root);
     if (loaded.index) {
       this.index = loaded.index;
@@ -82,11 +86,11 @@ export class IndexService {
     } else {
       this.opts.log(`cache: ${loaded.reason}; indexing from scratch`);
     }
-    await this.reindex(!!loaded.index);
+    await this.reindex(!!loaded.index, scan);
   }
 
   /** Indexes the tree; with `incremental`, only files whose size or mtime changed. */
-  async reindex(incremental: boolean): Promise<void> {
+  async reindex(incremental: boolean, scan?: Promise<TreeScan>): Promise<void> {
     this.abort?.abort();
     const abort = (this.abort = new AbortController());
     const progress = await this.opts.beginProgress(incremental ? 'Checking kernel index' : 'Indexing kernel tree');
@@ -97,6 +101,7 @@ export class IndexService {
     try {
       const result = await indexTree(this.opts.root, {
         previous: incremental ? this.index : undefined,
+        scan,
         workers: this.opts.workers,
         exclude: this.opts.exclude ?? DEFAULT_EXCLUDE,
         limits: this.limits,
