@@ -8,6 +8,7 @@
 #include "kpn.h"
 #include "names.h"
 #include "probe.h"
+#include "reaper.h"
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <poll.h>
@@ -349,6 +350,13 @@ static void cmd_attach(const struct jreq *r, bool verify)
 	links = l;
 	begin_ok(r, cmd);
 	put_link(&out, l);
+	jw_key(&out, "timing_us");
+	jw_obj(&out);
+	jw_kint(&out, "prepare", l->timing_us.prepare);
+	jw_kint(&out, "open", l->timing_us.open);
+	jw_kint(&out, "load", l->timing_us.load);
+	jw_kint(&out, "attach", l->timing_us.attach);
+	jw_end_obj(&out);
 	jw_key(&out, "notes");
 	jw_raw_value(&out, notes.buf, notes.len);
 	end_ok();
@@ -387,7 +395,9 @@ static void cmd_detach(const struct jreq *r)
 	put_link(&out, l);
 	probe_stats(l, &out);
 	end_ok();
-	probe_destroy(l);
+	ring_buffer__free(l->rb); /* the main loop's: freed here, the kernel side on the reaper */
+	l->rb = NULL;
+	reaper_submit(l);
 }
 
 static void cmd_list(const struct jreq *r)
@@ -465,6 +475,7 @@ static void detach_all(const char *reason)
 		links = l->next;
 		probe_destroy(l);
 	}
+	reaper_drain();
 	jw_reset(&out);
 	jw_obj(&out);
 	jw_kstr(&out, "type", "bye");

@@ -6,11 +6,13 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *type_names[KT__N] = {
@@ -57,6 +59,7 @@ int probe_parse_collect(const char *s, unsigned *out)
 /* ---- libbpf messages: kept so an error can carry the verifier's explanation ---- */
 
 static struct probe_ctx *log_ctx;
+static pthread_t main_thread;
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -69,7 +72,8 @@ static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 		vfprintf(stderr, fmt, cp);
 		va_end(cp);
 	}
-	if (level == LIBBPF_DEBUG || !log_ctx)
+	/* the reaper thread's messages would race the request being answered; no request waits on them */
+	if (level == LIBBPF_DEBUG || !log_ctx || !pthread_equal(pthread_self(), main_thread))
 		return 0;
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n <= 0)
@@ -97,6 +101,7 @@ void probe_ctx_init(struct probe_ctx *c)
 	memset(c, 0, sizeof(*c));
 	c->self_tgid = getpid();
 	log_ctx = c;
+	main_thread = pthread_self();
 	libbpf_set_print(print_fn);
 }
 
@@ -113,6 +118,13 @@ struct ksyms *probe_ksyms(struct probe_ctx *c)
 	if (!c->ksyms)
 		c->ksyms = ksyms_load();
 	return c->ksyms;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static struct btf *vmlinux_btf(struct probe_ctx *c)
@@ -518,6 +530,7 @@ static struct kpn_link *try_type(struct probe_ctx *c, const struct probe_req *r,
 	struct target tg;
 	struct kpn_link *l;
 	enum kpn_type tx = (r->collect & COLLECT_LATENCY) ? exit_pair(t) : KT_AUTO;
+	uint64_t t0 = now_us(), t1, t2;
 	struct btf *vb = vmlinux_btf(c);
 	bool tp = is_tp_type(t);
 
@@ -638,6 +651,8 @@ static struct kpn_link *try_type(struct probe_ctx *c, const struct probe_req *r,
 		snprintf(l->resolved, sizeof(l->resolved), "%s", tg.sym[0] ? tg.sym : r->target);
 	c->loglen = 0;
 	c->log[0] = 0;
+	t1 = now_us();
+	l->timing_us.prepare = (uint32_t)(t1 - t0);
 	if (!(l->obj = open_object(c, r, e)))
 		goto fail;
 
@@ -698,7 +713,11 @@ static struct kpn_link *try_type(struct probe_ctx *c, const struct probe_req *r,
 		}
 	}
 
+	t2 = now_us();
+	l->timing_us.open = (uint32_t)(t2 - t1);
 	int err = bpf_object__load(l->obj);
+	t1 = now_us();
+	l->timing_us.load = (uint32_t)(t1 - t2);
 	if (err) {
 		copy_tail(e->detail, sizeof(e->detail), c->log);
 		/* an unprivileged helper was answered EPERM_PRIV before any type was tried */
@@ -717,6 +736,7 @@ static struct kpn_link *try_type(struct probe_ctx *c, const struct probe_req *r,
 	for (int i = 0; i < 2; i++)
 		if (l->progs[i] && attach_one(l, i, i ? tx : t, &tg, e))
 			goto fail;
+	l->timing_us.attach = (uint32_t)(now_us() - t1);
 	return l;
 fail:
 	probe_destroy(l);

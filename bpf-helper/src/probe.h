@@ -58,6 +58,8 @@ struct kpn_link {
 	int user_field[2];   /* tp_format field index per user-copy slot, -1 if unused */
 	uint64_t events_out;
 	uint64_t decode_errors;
+	/* where an attach spent its time (µs), reported in the reply so latency can be broken down */
+	struct { uint32_t prepare, open, load, attach; } timing_us;
 	struct kpn_link *next;
 };
 

@@ -2,7 +2,7 @@
 // attach, events, refusals with their reasons, trust gating, and where the helper binary comes from.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startServer } from '../support/lspClient.mjs';
@@ -43,6 +43,7 @@ async function server(initializationOptions = {}, onConfiguration) {
   if (onConfiguration) s.conn.onRequest('workspace/configuration', onConfiguration);
   const st = await s.ready;
   assert.equal(st.state, 'ready');
+  s.cacheDir = cacheDir;
   s.events = [];
   s.stats = [];
   s.conn.onNotification('kpn/attachEvents', ({ events }) => s.events.push(...events));
@@ -159,6 +160,43 @@ test('auto on a function says why each type failed; the generated program compil
   assert.match(lens.message, new RegExp(`^This kernel refuses fentry .* and has no kprobes: CONFIG_KPROBES is not set \\(${escaped(config.source)}\\)\\. Try the tracepoint syscalls:sys_enter_connect instead\\.$`));
   const unknown = await rejection(s.conn.sendRequest('kpn/generate', { target: 'no_such_function_here' }));
   assert.match(unknown.message, /not defined in the indexed tree/);
+});
+
+test('kpn/generate and saved edits compile ahead; attach reuses those objects, and compiles an unseen edit', async (t) => {
+  if (skipIf(t)) return;
+  const s = await server({ trusted: true });
+  const objects = join(s.cacheDir, 'probes', 'objects');
+  const cached = () => (existsSync(objects) ? readdirSync(objects).filter((n) => n.endsWith('.o')) : []);
+  const g = await s.conn.sendRequest('kpn/generate', { target: 'tcp_v4_connect', file: 'net/ipv4/tcp_ipv4.c' });
+  // the background compile lands without any attach
+  const until = Date.now() + 60000;
+  while (!cached().length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(cached().length, 1, 'no object compiled ahead');
+  const [name] = cached();
+  const ino = statSync(join(objects, name)).ino;
+  assert.equal(statSync(objects).mode & 0o777, 0o700);
+  const attach = async () => {
+    // on this kernel the function cannot attach (no kprobes, fentry refused); elsewhere it does
+    try { await s.conn.sendRequest('kpn/attach', { target: 'tcp_v4_connect', source: g.path }); await s.conn.sendRequest('kpn/detachAll'); } catch (e) { assert.notEqual(e.data?.code, 'ECOMPILE', e.message); }
+  };
+  await attach();
+  assert.deepEqual(cached(), [name], 'the unchanged source was compiled again');
+  assert.equal(statSync(join(objects, name)).ino, ino);
+  // a saved edit is compiled in the background too, before any attach
+  writeFileSync(g.path, readFileSync(g.path, 'utf8').replace('kpn_submit(e);', 'kpn_submit(e); /* edited */'));
+  const until2 = Date.now() + 60000;
+  while (cached().length < 2 && Date.now() < until2) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(cached().length, 2, 'the saved edit was not compiled ahead');
+  assert.ok(cached().includes(name));
+  const edited = cached().find((n) => n !== name);
+  const editedIno = statSync(join(objects, edited)).ino;
+  await attach();
+  assert.equal(cached().length, 2, 'attach compiled the saved edit again');
+  assert.equal(statSync(join(objects, edited)).ino, editedIno);
+  // an edit attached at once (before the background compile could run) is compiled on attach
+  writeFileSync(g.path, readFileSync(g.path, 'utf8').replace('/* edited */', '/* edited again */'));
+  await attach();
+  assert.equal(cached().length, 3);
 });
 
 test('an untrusted workspace is refused until trust is granted', async (t) => {

@@ -58,3 +58,33 @@ for (const how of ['SIGKILL', 'SIGTERM', 'EOF']) {
     assert.deepEqual(links, [], 'links left behind');
   });
 }
+
+test('a detached link is torn down while the helper keeps serving; EOF right after a detach still ends cleanly', async (t) => {
+  const why = buildHelper();
+  if (why) return t.skip(why);
+  try { execFileSync('bpftool', ['version'], { stdio: 'ignore' }); } catch { return t.skip('bpftool is not installed'); }
+  const h = await startHelper();
+  const pid = h.pid;
+  const a = await h.attach({ target: 'syscalls:sys_enter_connect' });
+  const b = await h.attach({ target: 'sock:inet_sock_set_state', type: 'raw_tracepoint', collect: 'comm' });
+  const before = ownedBy(pid);
+  assert.equal(before.links.length, 2);
+  await h.detach(a.link);
+  // the teardown runs beside the request loop: the helper answers meanwhile, and the link goes
+  assert.equal((await h.list()).length, 1);
+  const end = Date.now() + 3000;
+  let mid = ownedBy(pid);
+  while ((mid.links.length > 1 || mid.progs.length > 1) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    mid = ownedBy(pid);
+  }
+  assert.equal(mid.links.length, 1, 'the detached link is still held');
+  assert.equal(mid.progs.length, 1, 'the detached program is still held');
+  await h.detach(b.link);
+  const bye = new Promise((r) => h.once('bye', r));
+  const exited = new Promise((r) => h.once('exit', (code) => r(code)));
+  await h.close();
+  assert.equal((await bye).reason, 'eof');
+  assert.equal(await exited, 0);
+  assert.deepEqual(await gone(pid, before.progs.map((p) => p.id)), []);
+});

@@ -29,6 +29,8 @@ export interface LinkInfo {
 
 export interface AttachResult extends LinkInfo {
   notes: string[];
+  /** Where the helper spent the attach, in µs: target checks, ELF open + BTF, verifier load, attach. */
+  timing_us?: { prepare: number; open: number; load: number; attach: number };
 }
 
 export interface VerifyResult {

@@ -2,6 +2,7 @@
  * `kpn attach TARGET [--type T] [--for SECONDS] [--json] …`: attaches a live probe through the
  * privileged helper, prints each event as a line, then a summary with counts and drops.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, UsageError } from './args';
 import { HelperClient, HelperError, defaultHelperPath, type Elevation } from '../attach/helperClient';
@@ -9,16 +10,24 @@ import { isAttachType, targetProblem } from '../attach/names';
 import type { AttachRequest, LinkStats } from '../attach/protocol';
 import { generateProbe, parsePrototype, type GeneratedProbe } from '../attach/generate';
 import { eventLine, eventValues } from '../attach/events';
-import { compileProbe, type CompiledObject } from '../attach/compile';
+import { ObjectCache } from '../attach/objectCache';
 
 const USAGE = `usage: kpn attach TARGET [--type auto|kprobe|kretprobe|fentry|fexit|tracepoint|raw_tracepoint|tp_btf|ksyscall|kretsyscall]
                   [--for SECONDS] [--max-events N] [--json] [--collect events,count,comm,latency,stack]
                   [--pid PID] [--rate EVENTS_PER_CPU_PER_S] [--addr 0xADDR] [--nargs N]
-                  [--proto 'C prototype'] [--helper PATH] [--sudo|--pkexec]
+                  [--proto 'C prototype'] [--cache DIR] [--helper PATH] [--sudo|--pkexec]
 TARGET is a function (tcp_v4_connect) or a tracepoint (syscalls:sys_enter_connect).
---proto generates a program that decodes the arguments (struct sock/sk_buff/file/task_struct fields).`;
+--proto generates a program that decodes the arguments (struct sock/sk_buff/file/task_struct fields);
+its compiled object is kept under --cache DIR (default: the user's cache dir, kpn/probes), so the
+same program attaches again without clang.`;
 
-const VALUED = ['type', 'for', 'max-events', 'collect', 'pid', 'rate', 'addr', 'nargs', 'proto', 'helper'] as const;
+const VALUED = ['type', 'for', 'max-events', 'collect', 'pid', 'rate', 'addr', 'nargs', 'proto', 'helper', 'cache'] as const;
+
+/** Where compiled objects are kept: --cache DIR, else $XDG_CACHE_HOME or ~/.cache. */
+function objectsDir(cache: string | undefined): string {
+  const base = cache ? path.resolve(cache) : path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kpn');
+  return path.join(base, 'probes', 'objects');
+}
 
 function positiveNumber(v: string | undefined, what: string, integer = false): number | undefined {
   if (v === undefined) return undefined;
@@ -29,7 +38,6 @@ function positiveNumber(v: string | undefined, what: string, integer = false): n
 
 export async function attachCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   let client: HelperClient | undefined;
-  let compiled: CompiledObject | undefined;
   const write = (s: string) => out.write(s + '\n');
   let json = false;
   try {
@@ -58,8 +66,8 @@ export async function attachCommand(args: string[], out: NodeJS.WritableStream):
       const sig = parsePrototype(p.options.get('proto')!);
       // the prototype names the function; a tracepoint target keeps its category:name
       gen = generateProbe({ ...sig, name: target.includes(':') ? target : sig.name });
-      compiled = await compileProbe(gen.source, { helperDir: path.dirname(path.dirname(helperPath)) });
-      req.object = compiled.object;
+      const cache = new ObjectCache(objectsDir(p.options.get('cache')));
+      req.object = (await cache.objectFor(gen.source, { helperDir: path.dirname(path.dirname(helperPath)) })).object;
     }
 
     client = await HelperClient.start({ helperPath, elevation, statsIntervalMs: 0 });
@@ -121,6 +129,5 @@ export async function attachCommand(args: string[], out: NodeJS.WritableStream):
     return 1;
   } finally {
     await client?.close();
-    await compiled?.dispose();
   }
 }

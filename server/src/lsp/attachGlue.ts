@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-languageserver/node';
-import { compileProbe } from '../attach/compile';
+import { CompileAhead } from '../attach/compileAhead';
+import { ObjectCache } from '../attach/objectCache';
 import { generateProbe, type GeneratedProbe } from '../attach/generate';
 import { HelperError, defaultHelperPath, type Elevation } from '../attach/helperClient';
 import { runningKernelConfig } from '../attach/kernelConfig';
@@ -74,6 +75,9 @@ export function registerAttach(ctx: FeatureContext): void {
   };
 
   const probesDir = () => path.join(ctx.init().cacheDir ?? path.join(os.tmpdir(), `kpn-${process.getuid?.() ?? 'user'}`), 'probes');
+  let objectCache: ObjectCache | undefined;
+  const objects = () => (objectCache ??= new ObjectCache(path.join(probesDir(), 'objects')));
+  let compileAhead: CompileAhead | undefined;
 
 
   ctx.connection.onRequest('kpn/generate', async (p: AttachParams) => {
@@ -91,6 +95,8 @@ export function registerAttach(ctx: FeatureContext): void {
     const file = path.join(dir, `${p.target}.bpf.c`);
     await writeFile(file, gen.source, { mode: 0o600 });
     generated.set(file, gen);
+    // compiled while the user reads (and saves) the file, so attaching it only loads
+    (compileAhead ??= new CompileAhead(objects(), { helperDir: BPF_HELPER_DIR })).track(file, gen.source);
     return { path: file, uri: pathToFileURL(file).toString(), fields: gen.fields.map((f) => f.path), skipped: gen.skipped, programs: gen.programs };
   });
 
@@ -116,14 +122,11 @@ export function registerAttach(ctx: FeatureContext): void {
       req.addr = p.addr;
     }
     let gen: GeneratedProbe | undefined;
-    let dispose: (() => Promise<void>) | undefined;
     if (p.source !== undefined) {
       gen = generated.get(p.source);
       if (!gen) throw invalid(`${p.source} was not written by kpn/generate in this session`);
       try {
-        const obj = await compileProbe(await readFile(p.source, 'utf8'), { helperDir: BPF_HELPER_DIR });
-        req.object = obj.object;
-        dispose = obj.dispose;
+        req.object = (await objects().objectFor(await readFile(p.source, 'utf8'), { helperDir: BPF_HELPER_DIR })).object;
       } catch (e) {
         throw new ResponseError(ERR.refused, (e as Error).message, { code: 'ECOMPILE', reasons: [(e as Error).message], alternatives: [], tried: [] });
       }
@@ -131,15 +134,14 @@ export function registerAttach(ctx: FeatureContext): void {
     const s = await sessionsFor(elevation);
     try {
       try {
-        return withUri(await s.attach(req, { file, line, gen, dispose }));
+        return withUri(await s.attach(req, { file, line, gen }));
       } catch (e) {
         // fentry is the lens's first choice when BTF has the function; if this kernel refuses it,
         // kprobe may still attach, and auto reports why each type failed
         if (!(e instanceof HelperError) || type !== 'fentry' || !FENTRY_REFUSALS.has(e.code)) throw e;
-        return withUri(await s.attach({ ...req, type: 'auto' }, { file, line, gen, dispose }));
+        return withUri(await s.attach({ ...req, type: 'auto' }, { file, line, gen }));
       }
     } catch (e) {
-      await dispose?.();
       if (!(e instanceof HelperError)) throw e;
       const offers = index && isFunction ? [...tracepointOffers(index, fn, syscallName(p.target, type)), ...verdictOffers(verdict)] : [];
       const r = explainRefusal({ code: e.code, message: e.message, tried: e.tried, alternatives: e.alternatives, detail: e.detail }, runningKernelConfig(), offers);
