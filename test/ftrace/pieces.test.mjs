@@ -4,10 +4,11 @@
 // between sys_enter and sys_exit events, and on mutated lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { load, prng, tracesDir } from './fixtures.mjs';
+import { load, prng, repo, tracesDir } from './fixtures.mjs';
 
 const { importTrace } = load('ftrace/importTrace.js');
 const { modelToJson } = load('ftrace/modelJson.js');
@@ -110,6 +111,32 @@ test('parallel import can be cancelled and reports a bad file like the one-threa
     const want = await errOf(importTrace(bad, { workers: 1 }));
     assert.match(want, /^line 3: no trace record could be read/);
     assert.equal(await errOf(importTrace(bad, { workers: 2, pieceSize: 300 })), want);
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+test('kept workers read the file of each import anew and never keep the process alive', { timeout: 120_000 }, async (t) => {
+  if (!have) { console.log(`# skipped: report samples not in ${tracesDir}`); t.skip('report samples absent'); return; }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpn-pool-'));
+  try {
+    const file = path.join(dir, 'r.txt');
+    fs.writeFileSync(file, testText(11), 'latin1');
+    const first = modelToJson(await importTrace(file, { workers: 2, pieceSize: 997 }));
+    assert.deepEqual(first, modelToJson(await importTrace(file, { workers: 1 })));
+    // A new file under the same path (a new inode: a descriptor kept from the first import would still read the old one).
+    fs.writeFileSync(file + '.new', testText(12), 'latin1');
+    fs.renameSync(file + '.new', file);
+    const second = modelToJson(await importTrace(file, { workers: 2, pieceSize: 997 }));
+    assert.notDeepEqual(second, first);
+    assert.deepEqual(second, modelToJson(await importTrace(file, { workers: 1 })));
+    // Idle workers wait a minute for the next import, but must not hold a process that is done.
+    const script = `require(${JSON.stringify(path.join(repo, 'server', 'out', 'ftrace', 'importTrace.js'))}).importTrace(${JSON.stringify(file)}, { workers: 2, pieceSize: 997 }).then((m) => console.log(m.records))`;
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(Number(r.stdout.trim()), second.records);
+    assert.ok(Date.now() - t0 < 20_000, `the process took ${Date.now() - t0} ms to exit`);
   } finally {
     fs.rmSync(dir, { recursive: true });
   }

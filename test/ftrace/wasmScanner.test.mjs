@@ -38,9 +38,9 @@ test('the scanner loads and reads graph, function and event records', () => {
   const [leaf, exit, fn, ev, frame] = [0, 1, 2, 3, 4].map(rec);
   assert.deepEqual([leaf[0], leaf[2], leaf[3], str(leaf[4], leaf[5]), leaf[6], str(leaf[7], leaf[8])], [2, 17, 2, 'bash', 1, 'kfree']);
   assert.equal(sc.durs[0], 512);
-  assert.deepEqual([exit[0], exit[6], str(exit[10], exit[11])], [3, 0, 'vfs_read']);
+  assert.deepEqual([exit[0], exit[6], str(exit[9], exit[10])], [3, 0, 'vfs_read']);
   assert.equal(sc.durs[1], 11065);
-  assert.deepEqual([fn[0], str(fn[7], fn[8]), str(fn[10], fn[11])], [4, 'up_read', 'do_page_fault']);
+  assert.deepEqual([fn[0], str(fn[7], fn[8]), str(fn[9], fn[10])], [4, 'up_read', 'do_page_fault']);
   assert.deepEqual([ev[0], str(ev[7], ev[8])], [5, 'sched_switch']);
   assert.equal(sc.durs[3], 100000004000);
   assert.equal(frame[0], 0, 'a stack frame line is left to ReportBytes');

@@ -110,15 +110,29 @@ export interface PieceResult {
   sysOpen: { pid: number; open: { name: string; ts: number } | null }[];
 }
 
+/** A count that lives in a Map but is incremented without a second lookup. */
+interface Cell { n: number }
+
 /**
  * What a raw spelling resolves to, worked out once per spelling rather than per call: the
- * normalised name, its syscall, and its stats once it has been called.
+ * normalised name, its syscall, and its stats once it has been called. Parsers that intern
+ * names keep the ref per name id and call the `…Ref` methods, so a record costs no name lookup.
  */
-interface NameRef {
-  raw: string; name: string; sys: string | null; stats: FunctionStats | null; variantNoted: boolean;
-  /** model.edges entry of `name` once it has called something. */
-  out: Map<string, number> | null;
+export interface NameRef {
+  readonly raw: string; readonly name: string; readonly sys: string | null;
+  stats: FunctionStats | null; variantNoted: boolean;
+  /** Callee counts of `name` (edgeCells entry) once it has called something. */
+  out: Map<string, Cell> | null;
+  /**
+   * Call patterns repeat: the edge cell of the last caller (by ref) of this callee and the
+   * syscall-subtree cell of the last syscall it was seen in save their map lookups.
+   */
+  lastCaller: NameRef | null; lastCallerCell: Cell | null;
+  lastSys: SysAcc | null; lastSysCell: Cell | null;
 }
+
+/** A syscall's stats and the counts of functions called in it (SyscallStats.functions once finished). */
+interface SysAcc { stats: SyscallStats; functions: Map<string, Cell> }
 
 /** Bounds the spellings remembered on inputs with unbounded distinct names (random data). */
 const REF_LIMIT = 1 << 20;
@@ -134,7 +148,10 @@ export class ModelBuilder {
   private readonly held: HeldRecords = { kind: [], pid: [], depth: [], name: [], dur: [], tail: [] };
   private readonly sysKnown = new Set<number>();
   private lastSys: string | null = null;
-  private lastSysStats: SyscallStats | null = null;
+  private lastSysAcc: SysAcc | null = null;
+  /** caller → callee → count of model.edges, written to the model by finish/pieceResult. */
+  private readonly edgeCells = new Map<string, Map<string, Cell>>();
+  private readonly sysAccs = new Map<string, SysAcc>();
 
   /** `piece`: the input is one piece of a file, merged later by `absorb` (see PieceResult). */
   constructor(format: TraceFormat, formatDetail = '', private readonly piece = false) {
@@ -185,13 +202,14 @@ export class ModelBuilder {
     return f;
   }
 
-  enter(pid: number, depth: number, rawName: string): void {
-    if (this.piece && this.hold(pid, ENTER, depth, rawName, NaN, null)) return;
+  enter(pid: number, depth: number, rawName: string): void { this.enterRef(pid, depth, this.ref(rawName)); }
+
+  enterRef(pid: number, depth: number, r: NameRef): void {
+    if (this.piece && this.hold(pid, ENTER, depth, r.raw, NaN, null)) return;
     const c = this.ctx(pid);
-    const r = this.ref(rawName);
     const parent = this.openSlot(c, depth);
     this.graphCall(c, r);
-    this.link(parent, r.name);
+    this.link(parent, r);
     const fr = this.frameAt(c, depth);
     fr.name = r.name;
     fr.ref = r;
@@ -201,16 +219,16 @@ export class ModelBuilder {
     c.size = depth + 1;
   }
 
-  leaf(pid: number, depth: number, rawName: string, durNs: number): void {
-    if (this.piece && this.hold(pid, LEAF, depth, rawName, durNs, null)) return;
+  leaf(pid: number, depth: number, rawName: string, durNs: number): void { this.leafRef(pid, depth, this.ref(rawName), durNs); }
+
+  leafRef(pid: number, depth: number, r: NameRef, durNs: number): void {
+    if (this.piece && this.hold(pid, LEAF, depth, r.raw, durNs, null)) return;
     const c = this.ctx(pid);
-    const r = this.ref(rawName);
-    const name = r.name;
     const parent = this.openSlot(c, depth);
     const f = this.graphCall(c, r);
-    this.link(parent, name);
+    this.link(parent, r);
     const sys = parent?.sys ?? r.sys;
-    if (sys !== null) this.sysCall(sys, name, parent?.sys == null, durNs);
+    if (sys !== null) this.sysCall(sys, r, parent?.sys == null, durNs);
     if (durNs === durNs) {
       f.timedCalls++;
       f.totalNs += durNs;
@@ -220,13 +238,16 @@ export class ModelBuilder {
   }
 
   exit(pid: number, depth: number, durNs: number, rawTail: string | null): void {
-    if (this.piece && this.hold(pid, EXIT, depth, null, durNs, rawTail)) return;
+    this.exitRef(pid, depth, durNs, rawTail === null ? null : this.ref(rawTail));
+  }
+
+  exitRef(pid: number, depth: number, durNs: number, tailRef: NameRef | null): void {
+    if (this.piece && this.hold(pid, EXIT, depth, null, durNs, tailRef === null ? null : tailRef.raw)) return;
     const c = this.ctx(pid);
     this.model.records++;
     this.model.content.functionGraph = true;
     if (c.size > depth + 1) this.drop(c, depth + 1);
     const frame: Frame | null = c.size === depth + 1 ? c.frames[depth] : null;
-    const tailRef = rawTail === null ? null : this.ref(rawTail);
     const tail = tailRef === null ? null : tailRef.name;
     let name = frame?.name ?? null;
     let f: FunctionStats;
@@ -250,11 +271,11 @@ export class ModelBuilder {
       f.exitOnlyCalls++;
       c.proc.calls++;
       if (frame !== null && frame.pending !== null) {
-        for (const [callee, n] of frame.pending) this.edge(this.model.edges, name, callee, n);
+        for (const [callee, n] of frame.pending) this.addEdge(name, callee, n);
       }
-      this.link(parent, name);
+      this.link(parent, tailRef!);
       const sys = parent?.sys ?? tailRef!.sys;
-      if (sys !== null) this.sysCall(sys, name, parent?.sys == null, durNs);
+      if (sys !== null) this.sysCall(sys, tailRef!, parent?.sys == null, durNs);
     }
     if (durNs === durNs) {
       f.timedCalls++;
@@ -267,14 +288,16 @@ export class ModelBuilder {
 
   /** A function-tracer hit: `name <-parent` (parent may be unknown). */
   functionHit(pid: number, rawName: string, rawParent: string | null): void {
+    this.functionHitRef(pid, this.ref(rawName), rawParent === null ? null : this.ref(rawParent));
+  }
+
+  functionHitRef(pid: number, r: NameRef, parent: NameRef | null): void {
     const c = this.ctx(pid);
-    const r = this.ref(rawName);
-    const name = r.name;
     this.called(r).calls++;
     c.proc.calls++;
     this.model.records++;
     this.model.content.functionTracer = true;
-    if (rawParent !== null) this.edge(this.model.edges, this.ref(rawParent).name, name, 1);
+    if (parent !== null) this.count(parent, r);
   }
 
   /** `trace-cmd profile` totals: `Event: func: name() (count) Total: ns`. */
@@ -321,7 +344,21 @@ export class ModelBuilder {
 
   finish(): TraceModel {
     for (const c of this.ctxs.values()) this.drop(c, 0);
+    this.settleCounts();
     return this.model;
+  }
+
+  /** Writes the counts kept in cells to model.edges and SyscallStats.functions (once, at the end). */
+  private settleCounts(): void {
+    for (const [caller, cells] of this.edgeCells) {
+      for (const [callee, cell] of cells) this.edge(this.model.edges, caller, callee, cell.n);
+    }
+    this.edgeCells.clear();
+    for (const acc of this.sysAccs.values()) {
+      const fns = acc.stats.functions;
+      for (const [name, cell] of acc.functions) fns.set(name, (fns.get(name) ?? 0) + cell.n);
+      acc.functions.clear();
+    }
   }
 
   private syscallEvent(pid: number, name: string, tsNs: number): void {
@@ -331,12 +368,12 @@ export class ModelBuilder {
     }
     if (name.startsWith('sys_enter_')) {
       const sys = name.slice(10);
-      this.sysStats(sys).calls++;
+      this.sysAcc(sys).stats.calls++;
       this.sysEnter.set(pid, { name: sys, ts: tsNs });
     } else if (name.startsWith('sys_exit_')) {
       const open = this.sysEnter.get(pid);
       if (open !== undefined && open.name === name.slice(9) && tsNs === tsNs && open.ts === open.ts) {
-        const s = this.sysStats(open.name);
+        const s = this.sysAcc(open.name).stats;
         s.timedCalls++;
         s.totalNs += tsNs - open.ts;
       }
@@ -349,36 +386,48 @@ export class ModelBuilder {
     const sys = inherited ?? r.sys;
     fr.sys = sys;
     fr.sysRoot = inherited === null && sys !== null;
-    if (sys !== null) this.sysCall(sys, r.name, fr.sysRoot, NaN);
+    if (sys !== null) this.sysCall(sys, r, fr.sysRoot, NaN);
   }
 
-  private sysCall(sys: string, name: string, root: boolean, durNs: number): void {
-    const s = this.sysStats(sys);
+  private sysCall(sys: string, r: NameRef, root: boolean, durNs: number): void {
+    const acc = this.sysAcc(sys);
     if (root) {
+      const s = acc.stats;
       s.calls++;
       if (durNs === durNs) { s.timedCalls++; s.totalNs += durNs; }
+    } else if (r.lastSys === acc) {
+      r.lastSysCell!.n++;
     } else {
-      s.functions.set(name, (s.functions.get(name) ?? 0) + 1);
+      let cell = acc.functions.get(r.name);
+      if (cell === undefined) { cell = { n: 0 }; acc.functions.set(r.name, cell); }
+      cell.n++;
+      r.lastSys = acc;
+      r.lastSysCell = cell;
     }
   }
 
   private sysTime(sys: string, durNs: number): void {
-    const s = this.sysStats(sys);
+    const s = this.sysAcc(sys).stats;
     s.timedCalls++;
     s.totalNs += durNs;
   }
 
-  private sysStats(sys: string): SyscallStats {
+  private sysAcc(sys: string): SysAcc {
     // Calls inside one syscall come in runs: one remembered entry saves most lookups.
-    if (sys === this.lastSys) return this.lastSysStats!;
-    let s = this.model.syscalls.get(sys);
-    if (s === undefined) {
-      s = { calls: 0, timedCalls: 0, totalNs: 0, functions: new Map() };
-      this.model.syscalls.set(sys, s);
+    if (sys === this.lastSys) return this.lastSysAcc!;
+    let acc = this.sysAccs.get(sys);
+    if (acc === undefined) {
+      let s = this.model.syscalls.get(sys);
+      if (s === undefined) {
+        s = { calls: 0, timedCalls: 0, totalNs: 0, functions: new Map() };
+        this.model.syscalls.set(sys, s);
+      }
+      acc = { stats: s, functions: new Map() };
+      this.sysAccs.set(sys, acc);
     }
     this.lastSys = sys;
-    this.lastSysStats = s;
-    return s;
+    this.lastSysAcc = acc;
+    return acc;
   }
 
   /** Frees slots ≥ depth (counting named ones as unfinished) and fills unknown slots below it; returns the parent. */
@@ -411,21 +460,38 @@ export class ModelBuilder {
     return fr;
   }
 
-  private link(parent: Frame | null, name: string): void {
+  private link(parent: Frame | null, callee: NameRef): void {
     if (parent === null) return;
     if (parent.ref !== null) {
-      const r = parent.ref;
-      let m = r.out;
-      if (m === null) {
-        m = this.model.edges.get(r.name) ?? null;
-        if (m === null) { m = new Map(); this.model.edges.set(r.name, m); }
-        r.out = m;
-      }
-      m.set(name, (m.get(name) ?? 0) + 1);
+      this.count(parent.ref, callee);
     } else {
       const p = parent.pending ?? (parent.pending = new Map());
-      p.set(name, (p.get(name) ?? 0) + 1);
+      p.set(callee.name, (p.get(callee.name) ?? 0) + 1);
     }
+  }
+
+  /** One more call of `callee` by `caller`. */
+  private count(caller: NameRef, callee: NameRef): void {
+    if (callee.lastCaller === caller) { callee.lastCallerCell!.n++; return; }
+    let m = caller.out;
+    if (m === null) {
+      m = this.edgeCells.get(caller.name) ?? null;
+      if (m === null) { m = new Map(); this.edgeCells.set(caller.name, m); }
+      caller.out = m;
+    }
+    let cell = m.get(callee.name);
+    if (cell === undefined) { cell = { n: 0 }; m.set(callee.name, cell); }
+    cell.n++;
+    callee.lastCaller = caller;
+    callee.lastCallerCell = cell;
+  }
+
+  private addEdge(caller: string, callee: string, n: number): void {
+    let m = this.edgeCells.get(caller);
+    if (m === undefined) { m = new Map(); this.edgeCells.set(caller, m); }
+    const cell = m.get(callee);
+    if (cell === undefined) m.set(callee, { n });
+    else cell.n += n;
   }
 
   private edge(edges: Map<string, Map<string, number>>, caller: string, callee: string, n: number): void {
@@ -434,11 +500,12 @@ export class ModelBuilder {
     m.set(callee, (m.get(callee) ?? 0) + n);
   }
 
-  private ref(raw: string): NameRef {
+  /** The ref of a raw spelling, for the `…Ref` methods. */
+  ref(raw: string): NameRef {
     let r = this.refs.get(raw);
     if (r === undefined) {
       const name = normaliseFunctionName(raw);
-      r = { raw, name, sys: syscallOf(name), stats: null, variantNoted: false, out: null };
+      r = { raw, name, sys: syscallOf(name), stats: null, variantNoted: false, out: null, lastCaller: null, lastCallerCell: null, lastSys: null, lastSysCell: null };
       if (this.refs.size < REF_LIMIT) this.refs.set(raw, r);
     }
     return r;
@@ -504,6 +571,7 @@ export class ModelBuilder {
 
   /** The piece's model and boundary state, instead of finish(): open calls stay open for absorb. */
   pieceResult(): PieceResult {
+    this.settleCounts();
     const stacks: PieceResult['stacks'] = [];
     for (const c of this.ctxs.values()) {
       if (!c.held) stacks.push({ pid: c.pid, frames: c.frames.slice(0, c.size).map((f) => ({ ...f, ref: null })) });
@@ -550,10 +618,10 @@ export class ModelBuilder {
         for (const raw of f.variants) if (v.size < VARIANT_LIMIT) v.add(raw);
       }
     }
-    for (const [caller, callees] of m.edges) for (const [callee, n] of callees) this.edge(t.edges, caller, callee, n);
+    for (const [caller, callees] of m.edges) for (const [callee, n] of callees) this.addEdge(caller, callee, n);
     for (const [caller, callees] of m.stackEdges) for (const [callee, n] of callees) this.edge(t.stackEdges, caller, callee, n);
     for (const [name, s] of m.syscalls) {
-      const g = this.sysStats(name);
+      const g = this.sysAcc(name).stats;
       g.calls += s.calls;
       g.timedCalls += s.timedCalls;
       g.totalNs += s.totalNs;

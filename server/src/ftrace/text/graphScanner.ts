@@ -8,8 +8,8 @@
 import { GRAPH_SCAN_WASM } from './wasm/graphScanWasm';
 
 /** Ints per record; the field order is graphScan.c's. */
-export const REC = 15;
-export const enum Rec { Kind, End, Pid, Cpu, CommStart, CommEnd, Depth, NameStart, NameEnd, NameHash, TailStart, TailEnd, TailHash, NameId, TailId }
+export const REC = 13;
+export const enum Rec { Kind, End, Pid, Cpu, CommStart, CommEnd, Depth, NameStart, NameEnd, TailStart, TailEnd, NameId, TailId }
 export const enum Kind { Other, Enter, Leaf, Exit, Function, Event }
 /** Largest run of lines copied at once. */
 export const SEGMENT = 4 << 20;

@@ -3,14 +3,15 @@
  * into its own partial model; this thread absorbs the pieces in file order, which makes the
  * result exactly the sequential one (see PieceResult). The file is read by the workers; only
  * the small partial models come back. At most LOOKAHEAD pieces wait to be absorbed, so
- * memory stays bounded by the model however large the file.
+ * memory stays bounded by the model however large the file. The workers come from a pool
+ * (workerPool), warm when an earlier import used them.
  */
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ModelBuilder } from '../model';
 import { pieceStarts } from './pieceBounds';
 import type { PieceJob } from './pieceWorker';
 import type { ParsedPiece } from './reportPiece';
+import { returnWorker, takeWorker } from './workerPool';
 
 export interface PieceImportOptions {
   workers: number;
@@ -39,13 +40,15 @@ export function importReportPieces(fd: number, file: string, total: number, b: M
       if (settled) return;
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
-      for (const w of workers) void w.terminate();
+      // Only workers that answered every job go back to the pool; on an error or a cancel
+      // some may still be parsing, so all of them end.
+      for (const w of workers) if (err === null) returnWorker(w); else void w.terminate();
       if (err === null) resolve(lines); else reject(err);
     };
     const onAbort = (): void => settle(opts.signal!.reason ?? new Error('import cancelled'));
     const dispatch = (): void => {
       while (idle.length > 0 && next < count && next < absorbed + lookahead) {
-        const job: PieceJob = { index: next, start: starts[next], end: ends[next] };
+        const job: PieceJob = { file, index: next, start: starts[next], end: ends[next] };
         idle.pop()!.postMessage(job);
         next++;
       }
@@ -69,9 +72,8 @@ export function importReportPieces(fd: number, file: string, total: number, b: M
     };
     if (opts.signal?.aborted) { onAbort(); return; }
     opts.signal?.addEventListener('abort', onAbort);
-    const script = path.join(__dirname, 'pieceWorker.js');
     for (let i = 0; i < Math.min(opts.workers, count); i++) {
-      const w = new Worker(script, { workerData: { file }, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
+      const w = takeWorker();
       w.on('message', (r: Reply) => onReply(w, r));
       w.on('error', (e) => settle(e));
       w.on('exit', (code) => settle(new Error(`import worker stopped (exit code ${code})`)));

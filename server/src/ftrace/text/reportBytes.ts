@@ -10,7 +10,7 @@
  * record/graph/fn below, about twice as fast per line); the lines it leaves come back here.
  * Where WebAssembly is unavailable these JS scanners read every line.
  */
-import { MAX_DEPTH, ModelBuilder } from '../model';
+import { MAX_DEPTH, ModelBuilder, type NameRef } from '../model';
 import type { LineBlockSink } from './lineSplitter';
 import { NameTable } from './nameTable';
 import { ReportLineParser } from './reportLine';
@@ -29,6 +29,8 @@ for (let c = 0; c < 256; c++) NAME_CHAR[c] = isNameChar(c) ? 1 : 0;
 
 export class ReportBytes implements LineBlockSink {
   private readonly names = new NameTable();
+  /** The builder's ref of each scanner name id (the scanner's table outlives this import). */
+  private readonly refs: (NameRef | undefined)[] = [];
   /** Duration scanned by `duration` (ns). */
   private dur = 0;
   /** Hash of the symbol scanned by `symbol`, for NameTable. */
@@ -80,17 +82,17 @@ export class ReportBytes implements LineBlockSink {
           this.slow.inStack = false;
           const depth = r[o + Rec.Depth];
           if (kind === Kind.Function) {
-            const name = this.scannedName(sc, buf, base, o, Rec.NameId);
-            this.b.functionHit(ctx, name, r[o + Rec.TailStart] < 0 ? null : this.scannedName(sc, buf, base, o, Rec.TailId));
+            const name = this.scannedRef(sc, buf, base, o, Rec.NameId);
+            this.b.functionHitRef(ctx, name, r[o + Rec.TailStart] < 0 ? null : this.scannedRef(sc, buf, base, o, Rec.TailId));
           } else if (kind === Kind.Event) {
             this.b.event(ctx, this.scannedName(sc, buf, base, o, Rec.NameId), sc.durs[i]);
           } else if (kind === Kind.Exit) {
-            const tail = r[o + Rec.TailStart] < 0 ? null : this.scannedName(sc, buf, base, o, Rec.TailId);
-            this.b.exit(ctx, depth, sc.durs[i], tail);
+            const tail = r[o + Rec.TailStart] < 0 ? null : this.scannedRef(sc, buf, base, o, Rec.TailId);
+            this.b.exitRef(ctx, depth, sc.durs[i], tail);
           } else {
-            const name = this.scannedName(sc, buf, base, o, Rec.NameId);
-            if (kind === Kind.Enter) this.b.enter(ctx, depth, name);
-            else this.b.leaf(ctx, depth, name, sc.durs[i]);
+            const name = this.scannedRef(sc, buf, base, o, Rec.NameId);
+            if (kind === Kind.Enter) this.b.enterRef(ctx, depth, name);
+            else this.b.leafRef(ctx, depth, name, sc.durs[i]);
           }
         }
         n++;
@@ -98,6 +100,20 @@ export class ReportBytes implements LineBlockSink {
       }
     }
     return n - firstLineNo;
+  }
+
+  /** As scannedName, as the builder's ref: by the scanner's id without a lookup. */
+  private scannedRef(sc: GraphScanner, buf: Buffer, base: number, o: number, idField: Rec.NameId | Rec.TailId): NameRef {
+    const id = sc.ints[o + idField];
+    if (id < 0) return this.b.ref(this.scannedName(sc, buf, base, o, idField));
+    const refs = this.refs;
+    let r = refs[id];
+    if (r === undefined) {
+      // Filled densely: a write far past the end would turn the array into a slow dictionary.
+      while (refs.length <= id) refs.push(undefined);
+      r = refs[id] = this.b.ref(this.scannedName(sc, buf, base, o, idField));
+    }
+    return r;
   }
 
   /**
@@ -109,7 +125,7 @@ export class ReportBytes implements LineBlockSink {
     const id = r[o + idField];
     const start = idField === Rec.NameId ? Rec.NameStart : Rec.TailStart;
     if (id >= 0) return sc.names[id] ?? (sc.names[id] = buf.toString('latin1', base + r[o + start], base + r[o + start + 1]));
-    return this.nameAt(buf, base + r[o + start], base + r[o + start + 1], r[o + start + 2]);
+    return this.internedName(buf, base + r[o + start], base + r[o + start + 1]);
   }
 
   /** Lines of buf[start, stop] parsed here, in JS. */
@@ -192,7 +208,7 @@ export class ReportBytes implements LineBlockSink {
     if (len === 8 && same(buf, ev, FUNCTION)) return this.fn(buf, e + 1, ctx);
     // kernel_stack starts frame lines: its state lives in the slow path.
     if (len === 12 && buf[ev] === 0x6b && buf.toString('latin1', ev, e) === 'kernel_stack') return false;
-    this.b.event(ctx, this.eventName(buf, ev, e), timestampNs(buf, tsStart, colon));
+    this.b.event(ctx, this.internedName(buf, ev, e), timestampNs(buf, tsStart, colon));
     return true;
   }
 
@@ -345,7 +361,8 @@ export class ReportBytes implements LineBlockSink {
     return p;
   }
 
-  private eventName(buf: Buffer, a: number, b: number): string {
+  /** The name in buf[a, b), hashed here (events, and names past the scanner table). */
+  private internedName(buf: Buffer, a: number, b: number): string {
     const id = this.names.id(buf, a, b);
     return id >= 0 ? this.names.strings[id] : buf.toString('latin1', a, b);
   }
