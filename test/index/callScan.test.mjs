@@ -1,4 +1,4 @@
-// The lexical call scanner (bodies are blanked before parsing, so it is the only reader of calls)
+// The lexical call scanner (bodies are left out of the parse, so it is the only reader of calls)
 // against an independent reading: tree-sitter's call_expression nodes in a full parse of the same
 // masked text, on real 6.1 files. Both are compared as (caller, callee, line) sets.
 import { test } from 'node:test';

@@ -1,38 +1,34 @@
 /**
- * Blanks the inside of function bodies before parsing.
+ * Finds the interiors of function bodies, which the parser is told to skip.
  *
  * Everything the index takes from a body (call sites, `trace_*` calls, calls through fields) is
  * read lexically by callScan.ts, so tree-sitter only needs the file's top-level structure; bodies
  * are most of the bytes and most of the parse time. A body is a `{` at brace depth 0 that follows
- * a `)`; its interior is replaced by spaces, newlines kept, so every offset and line stays valid.
+ * a `)`; skeletonParse.ts leaves its interior out of the parse, so every offset and line stays valid.
  *
  * Preprocessor conditionals can make braces unbalanced per branch, so depth is restored at
- * `#else`/`#elif` (as ctags does), a body containing any directive is left for the parser, and a
- * file whose braces do not balance is not blanked at all.
+ * `#else`/`#elif` (as ctags does); a body is left for the parser when a conditional inside it
+ * has a branch with unbalanced braces or belongs to a group opened outside it (two alternative
+ * heads sharing one body); a file whose braces do not balance is parsed whole.
  */
-export function blankBodies(text: string): string {
-  const ranges = findBodies(text);
-  if (ranges === undefined || ranges.length === 0) return text;
-  const out: string[] = [];
-  let copied = 0;
-  for (let k = 0; k < ranges.length; k += 2) {
-    const from = ranges[k];
-    const to = ranges[k + 1];
-    out.push(text.slice(copied, from), spaces(text, from, to));
-    copied = to;
-  }
-  out.push(text.slice(copied));
-  return out.join('');
-}
+/** `= foo_open,`, `{ foo_open, &bar }`, `(void *)fn }`: an identifier that is a whole value. */
+export const VALUE_IDENTIFIER = /[=,{&)]\s*[A-Za-z_]\w*\s*[,}]/;
 
-/** Interior ranges [from, to) of blankable bodies, flattened; undefined when braces do not balance. */
-export function findBodies(text: string): number[] | undefined {
+/**
+ * Interior ranges [from, to) the parser may skip, flattened; undefined when braces do not balance.
+ * They are function bodies and, when `original` (the unmasked text) is given, top-level
+ * initialisers `= {…}` that name no function (VALUE_IDENTIFIER finds no identifier value in them):
+ * register and firmware tables, which the extractor would not walk anyway.
+ */
+export function findBodies(text: string, original?: string): number[] | undefined {
   const n = text.length;
   const ranges: number[] = [];
   const depthStack: number[] = [];
   let depth = 0;
   let bodyOpen = -1;
   let bodySafe = true;
+  let bodyGroups = 0; // conditional groups open when the body opened
+  let bodyIsData = false;
   let lastSignificant = 0; // char code of the last non-blank, non-comment char at depth 0
   let lineStart = true;
   for (let i = 0; i < n; i++) {
@@ -47,10 +43,15 @@ export function findBodies(text: string): number[] | undefined {
     if (c === 35 /* # */ && lineStart) {
       const end = directiveEnd(text, i);
       const word = /^#\s*(\w+)/.exec(text.slice(i, Math.min(end, i + 40)))?.[1] ?? '';
-      if (word === 'if' || word === 'ifdef' || word === 'ifndef') depthStack.push(depth);
-      else if (word === 'else' || word === 'elif' || word === 'elifdef' || word === 'elifndef') { if (depthStack.length) depth = depthStack[depthStack.length - 1]; }
-      else if (word === 'endif') depthStack.pop();
-      if (bodyOpen >= 0) bodySafe = false;
+      if (word === 'if' || word === 'ifdef' || word === 'ifndef') {
+        depthStack.push(depth);
+      } else if (word === 'else' || word === 'elif' || word === 'elifdef' || word === 'elifndef' || word === 'endif') {
+        // Inside a body, a branch must close the braces it opens and belong to a group opened in
+        // the body; otherwise the body's extent depends on which branch is compiled.
+        if (bodyOpen >= 0 && (depthStack.length <= bodyGroups || depthStack[depthStack.length - 1] !== depth)) bodySafe = false;
+        if (word === 'endif') depthStack.pop();
+        else if (depthStack.length) depth = depthStack[depthStack.length - 1];
+      }
       i = end - 1;
       continue;
     }
@@ -58,15 +59,19 @@ export function findBodies(text: string): number[] | undefined {
     if (c === 34 /* " */ || c === 39 /* ' */) { i = literalEnd(text, i, c); if (i < 0) return undefined; continue; }
     if (c === 123 /* { */) {
       if (depth === 0) {
-        bodyOpen = lastSignificant === 41 /* ) */ ? i : -1;
+        bodyIsData = lastSignificant === 61 /* = */ && original !== undefined;
+        bodyOpen = lastSignificant === 41 /* ) */ || bodyIsData ? i : -1;
         bodySafe = true;
+        bodyGroups = depthStack.length;
       }
       depth++;
     } else if (c === 125 /* } */) {
       depth--;
       if (depth < 0) return undefined;
       if (depth === 0) {
-        if (bodyOpen >= 0 && bodySafe && i > bodyOpen + 1) ranges.push(bodyOpen + 1, i);
+        const skippable = bodyOpen >= 0 && bodySafe && i > bodyOpen + 1
+          && (!bodyIsData || !VALUE_IDENTIFIER.test(original!.slice(bodyOpen, i + 1)));
+        if (skippable) ranges.push(bodyOpen + 1, i);
         bodyOpen = -1;
       }
     }
@@ -103,15 +108,4 @@ function literalEnd(text: string, open: number, quote: number): number {
     if (c === 10) return quote === 39 ? i - 1 : -1;
   }
   return -1;
-}
-
-function spaces(text: string, from: number, to: number): string {
-  const parts: string[] = [];
-  let i = from;
-  for (let nl = text.indexOf('\n', i); nl >= 0 && nl < to; nl = text.indexOf('\n', i)) {
-    parts.push(' '.repeat(nl - i));
-    i = nl + 1;
-  }
-  parts.push(' '.repeat(to - i));
-  return parts.join('\n');
 }

@@ -15,7 +15,7 @@ import { KernelIndex } from './kernelIndex';
 
 const MAGIC = 'KPNIDX\n\0';
 /** Bump whenever extraction or the stored shape changes: old caches are then discarded. */
-export const CACHE_FORMAT = 5;
+export const CACHE_FORMAT = 6;
 const HEADER_BYTES = 8 + 4 + 8 + 4 + 4;
 interface Description { root: string; kernelVersion?: string; savedAt: string; files: number }
 

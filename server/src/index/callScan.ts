@@ -1,8 +1,8 @@
 /**
  * Finds call sites in a function body lexically: an identifier (or a `a->b.c` chain, or such a
  * chain in parentheses) directly followed by `(`, outside comments, literals and preprocessor
- * lines, that is not a keyword. Bodies are blanked before parsing (bodies.ts), so this is the only
- * reader of calls; test/index/callScan.test.mjs checks it against tree-sitter's call_expressions.
+ * lines, that is not a keyword. Bodies are left out of the parse (bodies.ts, skeletonParse.ts), so this
+ * is the only reader of calls; test/index/callScan.test.mjs checks it against tree-sitter's call_expressions.
  */
 
 export interface ScannedCall {
@@ -54,7 +54,7 @@ export function scanCalls(text: string, from: number, to: number, out: ScannedCa
       let e = i + 1;
       while (e < to && isIdent(text.charCodeAt(e))) e++;
       const member = prev === 46 /* . */ || (prev === 62 /* > */ && precededByArrow(text, i));
-      if (!member) {
+      if (!member && mayContinueCall(text, e, to)) {
         CHAIN_RE.lastIndex = i;
         const m = CHAIN_RE.exec(text);
         if (m && m.index + m[0].length <= to) {
@@ -77,6 +77,22 @@ export function scanCalls(text: string, from: number, to: number, out: ScannedCa
     }
     prev = c;
   }
+}
+
+/**
+ * Whether the text after an identifier can continue a CHAIN_RE match (`(`, `->`, `.`, `[` after
+ * blanks); most identifiers are not calls, and the regex costs more than this look.
+ */
+function mayContinueCall(text: string, from: number, to: number): boolean {
+  let k = from;
+  for (; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 11 && c !== 12) break;
+  }
+  if (k >= to) return false;
+  const c = text.charCodeAt(k);
+  // Beyond ASCII, \s also matches other spaces: leave those to the regex.
+  return c === 40 /* ( */ || c === 45 /* - */ || c === 46 /* . */ || c === 91 /* [ */ || c > 127;
 }
 
 function precededByArrow(text: string, i: number): boolean {

@@ -8,9 +8,12 @@
  */
 import Parser = require('tree-sitter');
 import type { SyntaxNode } from 'tree-sitter';
-import { blankBodies } from './bodies';
+import { VALUE_IDENTIFIER } from './bodies';
 import { scanCalls, type ScannedCall } from './callScan';
+import { readDeclarator, readFunctionFields, VARIADIC } from './cursorRead';
+import { LineTable } from './lineTable';
 import { maskAttributes, MASKED_MACROS } from './mask';
+import { parseSkeleton } from './skeletonParse';
 import { syscallSymbols } from './syscalls';
 import type {
   CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType,
@@ -26,8 +29,6 @@ const QUALIFIER_ALIASES = new Map<string, Qualifier>([
 ]);
 const SYSCALL_MACRO = /^(COMPAT_)?SYSCALL_DEFINE([0-6])$/;
 const ALL_CAPS = /^[A-Z0-9_]+$/;
-/** `= foo_open,`, `{ foo_open, &bar }`, `(void *)fn }`: an identifier that is a whole value. */
-const VALUE_IDENTIFIER = /[=,{&)]\s*[A-Za-z_]\w*\s*[,}]/;
 const NOT_FUNCTIONS = new Set(['NULL', 'true', 'false', 'THIS_MODULE']);
 
 interface Ctx {
@@ -54,8 +55,7 @@ export function extractFacts(parser: Parser, file: string, text: string, size: n
   const lines = new LineTable(text);
   const facts = scanFacts(file, text, size, mtimeMs, lines);
   const masked = maskAttributes(text);
-  const skeleton = blankBodies(masked);
-  const tree = parser.parse(skeleton, undefined, { bufferSize: Math.max(skeleton.length + 1, 32 * 1024) });
+  const tree = parseSkeleton(parser, text, masked, lines);
   const root = tree.rootNode;
   facts.hasError = root.hasError;
   const ctx: Ctx = { file, text, facts, fnRanges: [], masked, lines };
@@ -78,6 +78,9 @@ const CONTAINERS = new Set([
   'ERROR', 'linkage_specification', 'declaration_list',
 ]);
 
+/** Node types walkLevel acts on. */
+const VISITED = new Set(['function_definition', 'declaration', 'struct_specifier', 'type_definition', 'expression_statement', 'compound_statement', ...CONTAINERS]);
+
 function visitTop(ctx: Ctx, root: SyntaxNode): void {
   walkLevel(ctx, root.walk());
 }
@@ -92,17 +95,20 @@ function walkLevel(ctx: Ctx, cursor: Parser.TreeCursor): void {
   let syscallHead: SyntaxNode | null = null;
   do {
     const type = cursor.nodeType;
-    if (type === 'comment' || !cursor.nodeIsNamed) continue;
+    if (type === 'comment') continue;
+    // Most top-level nodes are `#define`s and prototypes: skip them without a second native call.
+    if (syscallHead === null && !VISITED.has(type)) continue;
+    if (!cursor.nodeIsNamed) continue;
     const head = syscallHead;
     syscallHead = null;
     switch (type) {
       case 'function_definition':
-        functionDefinition(ctx, cursor.currentNode);
+        functionDefinition(ctx, cursor);
         break;
       case 'declaration':
       case 'struct_specifier':
       case 'type_definition':
-        if (holdsBrace(ctx.text, cursor.startIndex, cursor.endIndex)) topLevelDeclaration(ctx, cursor.currentNode);
+        if (mayHoldFacts(ctx, type, cursor.startIndex, cursor.endIndex)) topLevelDeclaration(ctx, cursor.currentNode);
         break;
       case 'expression_statement':
         if (SYSCALL_PREFIX.test(ctx.text.slice(cursor.startIndex, cursor.startIndex + 24))) syscallHead = cursor.currentNode;
@@ -119,9 +125,20 @@ function walkLevel(ctx: Ctx, cursor: Parser.TreeCursor): void {
 
 const SYSCALL_PREFIX = /^(?:COMPAT_)?SYSCALL_DEFINE[0-6]\s*\(/;
 
-function holdsBrace(text: string, from: number, to: number): boolean {
-  const i = text.indexOf('{', from);
-  return i >= 0 && i < to;
+/** `(*name)`: how a function-pointer field starts (structType reads only those). */
+const FUNCTION_POINTER = /\(\s*\*/;
+
+/**
+ * Whether a top-level declaration can yield a struct type with function-pointer fields or an
+ * initialiser naming a function; the others (register tables, plain structs) are most of the
+ * braces in headers and are not worth materialising. Each test is implied by what structType or
+ * declaration require later, so skipping never loses a fact.
+ */
+function mayHoldFacts(ctx: Ctx, type: string, from: number, to: number): boolean {
+  const brace = ctx.text.indexOf('{', from);
+  if (brace < 0 || brace >= to) return false;
+  if (FUNCTION_POINTER.test(ctx.masked.slice(from, to))) return true;
+  return type === 'declaration' && VALUE_IDENTIFIER.test(ctx.text.slice(from, to));
 }
 
 function topLevelDeclaration(ctx: Ctx, c: SyntaxNode): void {
@@ -133,46 +150,51 @@ function topLevelDeclaration(ctx: Ctx, c: SyntaxNode): void {
   }
 }
 
-function functionDefinition(ctx: Ctx, node: SyntaxNode): void {
-  const body = node.childForFieldName('body');
-  const typeNode = node.childForFieldName('type');
-  if (!body) return;
-  if (typeNode && SYSCALL_MACRO.test(typeNode.text)) {
-    const decl = node.childForFieldName('declarator');
-    if (decl) syscallDefinition(ctx, node, typeNode.text, decl.text.replace(/^\(|\)$/g, ''), node.startIndex, body);
+function functionDefinition(ctx: Ctx, c: Parser.TreeCursor): void {
+  const head = readFunctionFields(c);
+  if (!head) return;
+  if (head.typeStart >= 0 && SYSCALL_MACRO.test(ctx.masked.slice(head.typeStart, head.typeEnd))) {
+    syscallFunction(ctx, c.currentNode);
     return;
   }
-  const fnDecl = findFunctionDeclarator(node.childForFieldName('declarator'));
-  if (!fnDecl) return;
-  const nameNode = innermostIdentifier(fnDecl.childForFieldName('declarator'));
-  if (!nameNode || nameNode.type !== 'identifier') return;
-  const name = nameNode.text;
+  readDeclarator(c, head, ctx.masked);
+  if (head.nameStart < 0) return;
+  const nodeStart = c.startIndex;
+  const nodeEnd = c.endIndex;
+  const name = ctx.masked.slice(head.nameStart, head.nameEnd);
   // A masked-out macro or a keyword leaking through as a name means the parse went wrong.
   if (MASKED_MACROS.has(name) || name === 'void') return;
 
   // `arch_initcall(x)` without a `;` before a definition is glued to it by the grammar; a return
   // type never holds a `)` before the name (attributes are masked), so the definition starts after the last one.
-  let start = node.startIndex;
-  const glued = ctx.masked.lastIndexOf(')', nameNode.startIndex);
+  let start = nodeStart;
+  const glued = ctx.masked.lastIndexOf(')', head.nameStart);
   if (glued >= start) {
     start = glued + 1;
     while (/\s/.test(ctx.text[start])) start++;
   }
-  const prefix = ctx.text.slice(start, nameNode.startIndex);
-  const qualifiers = readQualifiers(prefix);
-  const params = readParams(ctx.text, fnDecl.childForFieldName('parameters'));
+  const prefix = ctx.text.slice(start, head.nameStart);
+  const { lines } = ctx;
   const fn: FunctionDef = {
     name,
     file: ctx.file,
-    span: start === node.startIndex ? span(node) : { start: ctx.lines.at(start), end: pos(node.endPosition) },
-    nameSpan: span(nameNode),
-    signature: fold(ctx.text.slice(start, body.startIndex)),
+    span: { start: lines.at(start), end: lines.at(nodeEnd) },
+    nameSpan: { start: lines.at(head.nameStart), end: lines.at(head.nameEnd) },
+    signature: fold(ctx.text.slice(start, head.bodyStart)),
     returnType: returnTypeOf(prefix),
-    params,
-    qualifiers,
+    params: readParams(ctx, head.params),
+    qualifiers: readQualifiers(prefix),
   };
   ctx.facts.functions.push(fn);
-  ctx.fnRanges.push({ start, bodyStart: body.startIndex, end: node.endIndex, name });
+  ctx.fnRanges.push({ start, bodyStart: head.bodyStart, end: nodeEnd, name });
+}
+
+/** `SYSCALL_DEFINE0(x) {…}` read as a function whose type is the macro (rare: materialised nodes are fine). */
+function syscallFunction(ctx: Ctx, node: SyntaxNode): void {
+  const body = node.childForFieldName('body')!;
+  const typeNode = node.childForFieldName('type')!;
+  const decl = node.childForFieldName('declarator');
+  if (decl) syscallDefinition(ctx, node, typeNode.text, decl.text.replace(/^\(|\)$/g, ''), node.startIndex, body);
 }
 
 /** `SYSCALL_DEFINE3(connect, int, fd, …)` parsed as a call statement followed by a block. */
@@ -223,19 +245,6 @@ function positionAt(text: string, anchor: SyntaxNode, offset: number): Position 
   return { line, col: offset - lineStart };
 }
 
-function findFunctionDeclarator(node: SyntaxNode | null): SyntaxNode | null {
-  let cur = node;
-  while (cur) {
-    if (cur.type === 'function_declarator') {
-      // `int (*get_handler(int))(void)` nests one function_declarator in another: the inner one names it.
-      const inner = findFunctionDeclarator(cur.childForFieldName('declarator'));
-      return inner ?? cur;
-    }
-    cur = cur.childForFieldName('declarator') ?? (cur.type === 'parenthesized_declarator' ? cur.namedChild(0) : null);
-  }
-  return null;
-}
-
 function innermostIdentifier(node: SyntaxNode | null): SyntaxNode | null {
   let cur = node;
   while (cur) {
@@ -266,19 +275,18 @@ function returnTypeOf(prefix: string): string {
   return fold(cleaned).replace(/\s+\*/g, ' *').replace(/\*\s+(?=\*)/g, '*');
 }
 
-function readParams(text: string, list: SyntaxNode | null): Param[] {
-  if (!list) return [];
+/** Parameters from their offsets (cursorRead.ts); types are sliced from the original text. */
+function readParams(ctx: Ctx, ranges: readonly number[]): Param[] {
   const out: Param[] = [];
-  // One native call for the whole list: namedChild(i) walks the siblings from the start each time.
-  for (const p of list.namedChildren) {
-    if (p.type === 'variadic_parameter') { out.push({ type: '...', name: '' }); continue; }
-    if (p.type !== 'parameter_declaration') continue;
-    const decl = p.childForFieldName('declarator');
-    const id = decl ? innermostIdentifier(decl) : null;
-    const whole = text.slice(p.startIndex, p.endIndex);
-    if (id && id.type === 'identifier') {
-      const a = id.startIndex - p.startIndex;
-      out.push({ type: fold(whole.slice(0, a) + whole.slice(a + id.text.length)).replace(/\s+\*/g, ' *'), name: id.text });
+  for (let k = 0; k < ranges.length; k += 4) {
+    const start = ranges[k];
+    if (start === VARIADIC) { out.push({ type: '...', name: '' }); continue; }
+    const whole = ctx.text.slice(start, ranges[k + 1]);
+    const nameStart = ranges[k + 2];
+    if (nameStart >= 0) {
+      const name = ctx.masked.slice(nameStart, ranges[k + 3]);
+      const a = nameStart - start;
+      out.push({ type: fold(whole.slice(0, a) + whole.slice(a + name.length)).replace(/\s+\*/g, ' *'), name });
     } else {
       out.push({ type: fold(whole), name: '' });
     }
@@ -415,7 +423,7 @@ function isFunctionPointer(decl: SyntaxNode): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calls: read lexically from each body (bodies were blanked for the parse; see bodies.ts).
+// Calls: read lexically from each body (bodies were left out of the parse; see bodies.ts).
 
 function extractCalls(ctx: Ctx): void {
   const { facts, file, text, masked, lines } = ctx;
@@ -505,33 +513,8 @@ function scanInstanceMacros(text: string, facts: FileFacts): void {
 
 // ---------------------------------------------------------------------------------------------
 
-function span(node: SyntaxNode) {
-  return { start: pos(node.startPosition), end: pos(node.endPosition) };
-}
-
 function pos(p: Parser.Point): Position {
   return { line: p.row, col: p.column };
-}
-
-/** Maps offsets to positions for the text scans; built on first use, most files never need it. */
-class LineTable {
-  private starts: number[] | undefined;
-  constructor(private readonly text: string) {}
-  at(offset: number): Position {
-    if (!this.starts) {
-      this.starts = [0];
-      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
-    }
-    const s = this.starts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, col: offset - s[lo] };
-  }
 }
 
 function fold(s: string): string {

@@ -122,24 +122,47 @@ function blank(text: string, start: number, end: number): string {
  */
 const LOOP_MACRO = /(?<=(?:^|[;{}])[ \t]*)(?:(?:[A-Za-z_]\w*)?(?:for_each|foreach)\w*|skb_queue_walk\w*|skb_walk_frags|scoped_guard|scoped_cond_guard)(?=[ \t]*\()/gm;
 
+/** The words every LOOP_MACRO match contains; found with indexOf-speed search first. */
+const LOOP_WORD = /for_each|foreach|skb_queue_walk|skb_walk_frags|scoped_guard|scoped_cond_guard/g;
+/** LOOP_MACRO tried at one offset only. */
+const LOOP_MACRO_AT = new RegExp(LOOP_MACRO.source, 'my');
+
+/**
+ * Tries LOOP_MACRO only where one of its words occurs, at the start of the identifier holding it
+ * (where any match must start: the look-behind wants a blank, `;`, `{`, `}` or a line start
+ * before it). Running the look-behind at every offset of a file cost more than the rest of masking.
+ */
 function maskLoopMacros(text: string): string {
   if (text.indexOf('for_each') < 0 && text.indexOf('foreach') < 0 && text.indexOf('scoped_') < 0 && text.indexOf('skb_') < 0) return text;
-  LOOP_MACRO.lastIndex = 0;
+  LOOP_WORD.lastIndex = 0;
   let out: string[] | undefined;
   let copied = 0;
-  let m: RegExpExecArray | null;
-  while ((m = LOOP_MACRO.exec(text)) !== null) {
+  let searched = 0;
+  let w: RegExpExecArray | null;
+  while ((w = LOOP_WORD.exec(text)) !== null) {
+    let start = w.index;
+    while (start > 0 && isWordChar(text.charCodeAt(start - 1))) start--;
+    if (start < searched) continue;
+    LOOP_MACRO_AT.lastIndex = start;
+    const m = LOOP_MACRO_AT.exec(text);
+    if (m === null) continue;
     const name = m[0];
-    const argsEnd = argumentListEnd(text, m.index + name.length);
-    if (argsEnd === m.index + name.length) continue;
+    searched = start + name.length;
+    LOOP_WORD.lastIndex = Math.max(LOOP_WORD.lastIndex, searched);
+    const argsEnd = argumentListEnd(text, start + name.length);
+    if (argsEnd === start + name.length) continue;
     let k = argsEnd;
     while (k < text.length && /\s/.test(text[k])) k++;
     if (text.charCodeAt(k) === 59 /* ; */ || text.charCodeAt(k) === 41 /* ) */ || text.charCodeAt(k) === 44 /* , */) continue;
     if (!out) out = [];
-    out.push(text.slice(copied, m.index), 'while', ' '.repeat(name.length - 5));
-    copied = m.index + name.length;
+    out.push(text.slice(copied, start), 'while', ' '.repeat(name.length - 5));
+    copied = start + name.length;
   }
   if (!out) return text;
   out.push(text.slice(copied));
   return out.join('');
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
