@@ -6,6 +6,7 @@
 import { ElfFile } from '../btf/elf';
 import { isDataSection } from './sections';
 import { COMMENT_OR_STRING } from '../stability/attachContext';
+import { LineTable } from '../index/lineTable';
 
 export interface SectionAt {
   section: string;
@@ -34,22 +35,13 @@ export function sectionsOfSource(text: string): SectionAt[] {
   // read), `code` also has string contents blanked (a SEC( or `)` inside a string is not code).
   const clean = text.replace(COMMENT_OR_STRING, (m) => (m.startsWith('/') ? m.replace(/[^\n]/g, ' ') : m));
   const code = clean.replace(COMMENT_OR_STRING, (m) => (m[0] === '"' || m[0] === "'" ? m[0] + ' '.repeat(m.length - 2) + m[0] : m));
-  const lineStarts = [0];
-  for (let i = clean.indexOf('\n'); i >= 0; i = clean.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const position = (offset: number) => {
-    let lo = 0, hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, col: offset - lineStarts[lo] };
-  };
+  const lines = new LineTable(clean);
+  const position = (offset: number) => lines.at(offset);
   const out: SectionAt[] = [];
   let m: RegExpExecArray | null;
   SEC_CALL.lastIndex = 0;
   while ((m = SEC_CALL.exec(code))) {
-    const lineStart = lineStarts[position(m.index).line];
+    const lineStart = lines.offsetOf({ line: position(m.index).line, col: 0 });
     if (/^\s*#\s*define\b/.test(code.slice(lineStart, m.index))) continue;
     const close = code.indexOf(')', m.index + m[0].length);
     if (close < 0) break;

@@ -4,6 +4,7 @@
  * (comments and string literals blanked), because the grammar does not record plain references.
  */
 import type { KernelIndex } from '../index/kernelIndex';
+import { LineTable } from '../index/lineTable';
 import type { FunctionDef } from '../index/model';
 import type { AttachContext } from './attachability';
 import { builtWithoutFtrace, type NoFtraceRules } from './ftraceFlags';
@@ -76,10 +77,10 @@ export class AttachContextBuilder {
     const tokens = countIdentifiers(text);
     const inHeader = file.endsWith('.h');
     const noFtrace = this.noFtrace ? builtWithoutFtrace(file, this.noFtrace) : false;
-    const offset = offsetsOf(text);
+    const lines = new LineTable(text);
     for (const fn of stored.functions) {
       out.set(fn, this.context(fn, inFile.get(fn.name) ?? 0, tokens.other.get(fn.name) ?? 0, tokens.callLike.get(fn.name) ?? 0,
-        unusedParams(fn, text.slice(offset(fn.span.start), offset(fn.span.end))), inHeader, noFtrace));
+        unusedParams(fn, text.slice(lines.offsetOf(fn.span.start), lines.offsetOf(fn.span.end))), inHeader, noFtrace));
     }
     return out;
   }
@@ -91,9 +92,9 @@ export class AttachContextBuilder {
   contextFor(fn: FunctionDef, text: string): AttachContext {
     const callsInFile = this.index.callCountInFile(fn.name, fn.file);
     const mentions = countMentions(blankNonCode(text), fn.name);
-    const offset = offsetsOf(text);
+    const lines = new LineTable(text);
     return this.context(fn, callsInFile, mentions.other, mentions.callLike,
-      unusedParams(fn, text.slice(offset(fn.span.start), offset(fn.span.end))),
+      unusedParams(fn, text.slice(lines.offsetOf(fn.span.start), lines.offsetOf(fn.span.end))),
       fn.file.endsWith('.h'), this.noFtrace ? builtWithoutFtrace(fn.file, this.noFtrace) : false);
   }
 
@@ -111,12 +112,6 @@ export class AttachContextBuilder {
       fileWithoutFtrace,
     };
   }
-}
-
-function offsetsOf(text: string): (p: { line: number; col: number }) => number {
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  return (p) => (lineStarts[p.line] ?? text.length) + p.col;
 }
 
 /** Parameters never mentioned in the body: GCC's IPA-SRA then emits a renamed `.isra` clone instead. */
