@@ -141,3 +141,32 @@ test('kept workers read the file of each import anew and never keep the process 
     fs.rmSync(dir, { recursive: true });
   }
 });
+
+test('a thread parses piece after piece with one parser and no state carried over', (t) => {
+  if (!have) { console.log(`# skipped: report samples not in ${tracesDir}`); t.skip('report samples absent'); return; }
+  const { parseReportPiece } = load('ftrace/text/reportPiece.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpn-restart-'));
+  try {
+    // A: function-tracer hits and events of other tasks; B: open stacks, syscalls, stack frames, mutations.
+    const a = Buffer.from([...recordLines('tcr-function-01.txt'), ...recordLines('events-01.txt')].join('\n') + '\n', 'latin1');
+    const b = Buffer.from(testText(21).split('\n').slice(2).join('\n'), 'latin1');
+    const file = path.join(dir, 'ab.txt');
+    fs.writeFileSync(file, Buffer.concat([a, b]));
+    const fd = fs.openSync(file, 'r');
+    try {
+      const parse = (which) => (which === 'a' ? parseReportPiece(fd, 0, a.length) : parseReportPiece(fd, a.length, a.length + b.length));
+      const bFirst = structuredClone(parse('b'));
+      const aResult = parse('a');
+      const aCopy = structuredClone(aResult);
+      const bAgain = parse('b');
+      assert.ok(bFirst.result.held.kind.length > 0 && bFirst.result.stacks.length > 0 && bFirst.result.model.syscalls.size > 0);
+      assert.deepEqual(structuredClone(bAgain), bFirst, 'B after A parses as B did first');
+      assert.deepEqual(aResult, aCopy, 'parsing B left the result of A untouched');
+      assert.ok(aCopy.result.model.content.functionTracer && !aCopy.result.model.content.functionGraph);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});

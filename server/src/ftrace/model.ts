@@ -81,6 +81,9 @@ export interface Frame {
   ref: NameRef | null;
 }
 
+/** A Frame as a piece hands it on: `ref` belongs to the builder that made it. */
+export type PieceFrame = Omit<Frame, 'ref'>;
+
 /** `held`: a piece builder has not yet seen this task's stack empty, so its graph records wait for the state earlier pieces leave. */
 interface Ctx { pid: number; frames: Frame[]; size: number; proc: ProcessStats; held: boolean }
 
@@ -105,7 +108,7 @@ export interface PieceResult {
   model: TraceModel;
   held: HeldRecords;
   /** Open calls at the piece end of each task whose stack emptied inside the piece. */
-  stacks: { pid: number; frames: Frame[] }[];
+  stacks: { pid: number; frames: PieceFrame[] }[];
   /** Open syscall (from events) at the piece end of each task that had a syscall event in the piece. */
   sysOpen: { pid: number; open: { name: string; ts: number } | null }[];
 }
@@ -132,22 +135,53 @@ export interface NameRef {
 }
 
 /** A syscall's stats and the counts of functions called in it (SyscallStats.functions once finished). */
-interface SysAcc { stats: SyscallStats; functions: Map<string, Cell> }
+interface SysAcc { name: string; stats: SyscallStats; functions: Map<string, Cell> }
+
+function emptyModel(format: TraceFormat, formatDetail: string): TraceModel {
+  return {
+    format, formatDetail,
+    content: { functionGraph: false, functionTracer: false, events: false, profile: false },
+    functions: new Map(), edges: new Map(), stackEdges: new Map(), syscalls: new Map(),
+    processes: new Map(), events: new Map(),
+    lines: 0, records: 0, unmatchedExits: 0, unfinishedCalls: 0, mismatchedExits: 0,
+    skipped: { count: 0, samples: [] },
+  };
+}
+
+function newFrame(name: string | null, childNs: number, pending: Map<string, number> | null, sys: string | null, sysRoot: boolean, ref: NameRef | null): Frame {
+  return { name, childNs, pending, sys, sysRoot, ref };
+}
+
+function emptyHeld(): HeldRecords { return { kind: [], pid: [], depth: [], name: [], dur: [], tail: [] }; }
+
+/** Clears what a ref caches about one builder's model (its stats, edge and syscall cells), keeping what it resolved. */
+export function forgetPieceState(r: NameRef): void {
+  r.stats = null;
+  r.variantNoted = false;
+  r.out = null;
+  r.lastCaller = null;
+  r.lastCallerCell = null;
+  r.lastSys = null;
+  r.lastSysCell = null;
+}
 
 /** Bounds the spellings remembered on inputs with unbounded distinct names (random data). */
 const REF_LIMIT = 1 << 20;
+/** At most this many refs are carried from one piece to the next (restartPiece). */
+const KEEP_REFS = 1 << 16;
 
 export class ModelBuilder {
-  readonly model: TraceModel;
+  /** Replaced only by restartPiece; read it after the input is done. */
+  model: TraceModel;
   private readonly ctxs = new Map<number, Ctx>();
   private last: Ctx | null = null;
   private readonly cpuTask: number[] = [];
   private stackPrev: string | null = null;
   private readonly sysEnter = new Map<number, { name: string; ts: number }>();
   private readonly refs = new Map<string, NameRef>();
-  private readonly held: HeldRecords = { kind: [], pid: [], depth: [], name: [], dur: [], tail: [] };
+  private held: HeldRecords = emptyHeld();
   private readonly sysKnown = new Set<number>();
-  private lastSys: string | null = null;
+  /** The last syscall looked up (its name is in it: a compare with null would deoptimise the string compare). */
   private lastSysAcc: SysAcc | null = null;
   /** caller → callee → count of model.edges, written to the model by finish/pieceResult. */
   private readonly edgeCells = new Map<string, Map<string, Cell>>();
@@ -155,14 +189,31 @@ export class ModelBuilder {
 
   /** `piece`: the input is one piece of a file, merged later by `absorb` (see PieceResult). */
   constructor(format: TraceFormat, formatDetail = '', private readonly piece = false) {
-    this.model = {
-      format, formatDetail,
-      content: { functionGraph: false, functionTracer: false, events: false, profile: false },
-      functions: new Map(), edges: new Map(), stackEdges: new Map(), syscalls: new Map(),
-      processes: new Map(), events: new Map(),
-      lines: 0, records: 0, unmatchedExits: 0, unfinishedCalls: 0, mismatchedExits: 0,
-      skipped: { count: 0, samples: [] },
-    };
+    this.model = emptyModel(format, formatDetail);
+  }
+
+  /**
+   * Starts the next piece on this piece builder as if it were new, keeping its objects and the
+   * names it resolved: a worker parses many pieces, and a new builder per piece gave its optimised
+   * code new object maps to deoptimise on (bench/RESULTS.md). The previous pieceResult stays intact.
+   */
+  restartPiece(): void {
+    if (!this.piece) throw new Error('restartPiece on a builder that is not a piece builder');
+    this.model = emptyModel(this.model.format, this.model.formatDetail);
+    this.ctxs.clear();
+    this.last = null;
+    this.cpuTask.length = 0;
+    this.stackPrev = null;
+    this.sysEnter.clear();
+    // Resolved names are kept for the next piece unless there are so many (random input) that
+    // resetting them costs more than resolving them again, or they would hold memory in an idle worker.
+    if (this.refs.size > KEEP_REFS) this.refs.clear();
+    else for (const r of this.refs.values()) forgetPieceState(r);
+    this.held = emptyHeld();
+    this.sysKnown.clear();
+    this.lastSysAcc = null;
+    this.edgeCells.clear();
+    this.sysAccs.clear();
   }
 
   /** Key of the task running on `cpu` for graph output that does not name tasks per line. */
@@ -414,7 +465,8 @@ export class ModelBuilder {
 
   private sysAcc(sys: string): SysAcc {
     // Calls inside one syscall come in runs: one remembered entry saves most lookups.
-    if (sys === this.lastSys) return this.lastSysAcc!;
+    const last = this.lastSysAcc;
+    if (last !== null && last.name === sys) return last;
     let acc = this.sysAccs.get(sys);
     if (acc === undefined) {
       let s = this.model.syscalls.get(sys);
@@ -422,10 +474,9 @@ export class ModelBuilder {
         s = { calls: 0, timedCalls: 0, totalNs: 0, functions: new Map() };
         this.model.syscalls.set(sys, s);
       }
-      acc = { stats: s, functions: new Map() };
+      acc = { name: sys, stats: s, functions: new Map() };
       this.sysAccs.set(sys, acc);
     }
-    this.lastSys = sys;
     this.lastSysAcc = acc;
     return acc;
   }
@@ -454,7 +505,7 @@ export class ModelBuilder {
   private frameAt(c: Ctx, i: number): Frame {
     let fr = c.frames[i];
     if (fr === undefined) {
-      fr = { name: null, childNs: 0, pending: null, sys: null, sysRoot: false, ref: null };
+      fr = newFrame(null, 0, null, null, false, null);
       c.frames[i] = fr;
     }
     return fr;
@@ -544,7 +595,9 @@ export class ModelBuilder {
         proc = { pid, comm: '', calls: 0, events: 0 };
         this.model.processes.set(pid, proc);
       }
-      c = { pid, frames: [], size: 0, proc, held: this.piece };
+      // One spare frame from the start: an empty literal starts as an array of small ints and
+      // changes its map at the first frame stored, which deoptimised code compiled before that.
+      c = { pid, frames: [newFrame(null, 0, null, null, false, null)], size: 0, proc, held: this.piece };
       this.ctxs.set(pid, c);
     }
     this.last = c;
@@ -574,7 +627,9 @@ export class ModelBuilder {
     this.settleCounts();
     const stacks: PieceResult['stacks'] = [];
     for (const c of this.ctxs.values()) {
-      if (!c.held) stacks.push({ pid: c.pid, frames: c.frames.slice(0, c.size).map((f) => ({ ...f, ref: null })) });
+      // Copies without `ref`: a copy holding `ref: null` would share the frames' object map and
+      // widen its `ref` field type, which deoptimises the code compiled for it.
+      if (!c.held) stacks.push({ pid: c.pid, frames: c.frames.slice(0, c.size).map((f) => ({ name: f.name, childNs: f.childNs, pending: f.pending, sys: f.sys, sysRoot: f.sysRoot })) });
     }
     const sysOpen: PieceResult['sysOpen'] = [];
     for (const pid of this.sysKnown) sysOpen.push({ pid, open: this.sysEnter.get(pid) ?? null });
@@ -593,8 +648,7 @@ export class ModelBuilder {
     }
     for (const s of p.stacks) {
       const c = this.ctx(s.pid);
-      for (const f of s.frames) f.ref = f.name === null ? null : this.ref(f.name);
-      c.frames = s.frames;
+      c.frames = s.frames.map((f) => newFrame(f.name, f.childNs, f.pending, f.sys, f.sysRoot, f.name === null ? null : this.ref(f.name)));
       c.size = s.frames.length;
     }
     for (const s of p.sysOpen) {

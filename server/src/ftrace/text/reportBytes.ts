@@ -10,7 +10,7 @@
  * record/graph/fn below, about twice as fast per line); the lines it leaves come back here.
  * Where WebAssembly is unavailable these JS scanners read every line.
  */
-import { MAX_DEPTH, ModelBuilder, type NameRef } from '../model';
+import { forgetPieceState, MAX_DEPTH, ModelBuilder, type NameRef } from '../model';
 import type { LineBlockSink } from './lineSplitter';
 import { NameTable } from './nameTable';
 import { ReportLineParser } from './reportLine';
@@ -42,6 +42,16 @@ export class ReportBytes implements LineBlockSink {
   private lastCtx = 0;
 
   constructor(private readonly b: ModelBuilder, private readonly slow: ReportLineParser) {}
+
+  /** After the builder's restartPiece: the next piece starts with no task or stack known. */
+  restartPiece(): void {
+    this.lastPid = -1;
+    this.lastCpu = -1;
+    this.lastCtx = 0;
+    this.slow.inStack = false;
+    // Refs past the builder's REF_LIMIT are cached here only.
+    for (const r of this.refs) if (r !== undefined) forgetPieceState(r);
+  }
 
   block(buf: Buffer, start: number, stop: number, firstLineNo: number): number {
     const sc = graphScanner();

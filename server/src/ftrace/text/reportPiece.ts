@@ -19,16 +19,34 @@ let readBuf: Buffer | null = null;
 
 export interface ParsedPiece { result: PieceResult; lines: number }
 
-export function parseReportPiece(fd: number, start: number, end: number): ParsedPiece {
-  const b = new ModelBuilder('trace-cmd-report', '', true);
-  const split = new LineSplitter(new ReportBytes(b, new ReportLineParser(b)), (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
-  const buf = readBuf ?? (readBuf = Buffer.allocUnsafe(READ));
-  for (let pos = start; pos < end;) {
-    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
-    if (n === 0) break;
-    split.feed(n === buf.length ? buf : buf.subarray(0, n));
-    pos += n;
+/**
+ * This thread's parser, kept from piece to piece: the same builder and byte parser for every
+ * piece keep the object shapes the optimised code was compiled for (a new builder per piece cost
+ * 5-6 TurboFan compiles of the hot loop per worker instead of 1-2, bench/RESULTS.md).
+ */
+class PieceParser {
+  readonly b = new ModelBuilder('trace-cmd-report', '', true);
+  readonly bytes = new ReportBytes(this.b, new ReportLineParser(this.b));
+
+  parse(fd: number, start: number, end: number): ParsedPiece {
+    this.b.restartPiece();
+    this.bytes.restartPiece();
+    const b = this.b;
+    const split = new LineSplitter(this.bytes, (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
+    const buf = readBuf ?? (readBuf = Buffer.allocUnsafe(READ));
+    for (let pos = start; pos < end;) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+      if (n === 0) break;
+      split.feed(n === buf.length ? buf : buf.subarray(0, n));
+      pos += n;
+    }
+    split.end();
+    return { result: b.pieceResult(), lines: split.lineNo };
   }
-  split.end();
-  return { result: b.pieceResult(), lines: split.lineNo };
+}
+
+let parser: PieceParser | null = null;
+
+export function parseReportPiece(fd: number, start: number, end: number): ParsedPiece {
+  return (parser ??= new PieceParser()).parse(fd, start, end);
 }
