@@ -1,6 +1,7 @@
 /** Workspace symbols (fuzzy over every function and ops instance name) and document symbols. */
 import type { KernelIndex } from '../index/kernelIndex';
 import type { FunctionDef } from '../index/model';
+import { lastAtOrBefore } from '../index/lineTable';
 import { byRelevance } from './explain';
 
 export interface SymbolHit { name: string; kind: 'function' | 'instance'; file: string; line: number; col: number; container?: string }
@@ -50,7 +51,7 @@ export function workspaceSymbols(index: KernelIndex, query: string, limit = 200)
   const t = names(index);
   const rank = new Uint8Array(t.names.length);
   for (let p = t.text.indexOf(q); p >= 0;) {
-    const i = nameAt(t.starts, p);
+    const i = lastAtOrBefore(t.starts, p, t.names.length);
     rank[i] = p !== t.starts[i] ? SUBSTRING : t.starts[i + 1] - 1 - p === q.length ? EXACT : PREFIX;
     p = t.text.indexOf(q, t.starts[i + 1]);
   }
@@ -76,18 +77,6 @@ export function workspaceSymbols(index: KernelIndex, query: string, limit = 200)
     }
   }
   return out;
-}
-
-/** Index of the name whose line holds offset `p`. */
-function nameAt(starts: Int32Array, p: number): number {
-  let lo = 0;
-  let hi = starts.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= p) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /** One bit per letter, `_`, and digit class (d % 5); other characters set none, so they never exclude a name. */

@@ -10,14 +10,8 @@ export class LineTable {
 
   at(offset: number): Position {
     const s = this.lineStarts();
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, col: offset - s[lo] };
+    const line = lastAtOrBefore(s, offset, s.length);
+    return { line, col: offset - s[line] };
   }
 
   /** Offset of a position; a line past the last one is the end of the text. */
@@ -32,4 +26,16 @@ export class LineTable {
     }
     return this.starts;
   }
+}
+
+/** Index of the last of the first `n` ascending `starts` that is ≤ `x` (0 when none is). */
+export function lastAtOrBefore(starts: ArrayLike<number>, x: number, n: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
