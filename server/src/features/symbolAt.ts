@@ -27,5 +27,14 @@ export function symbolAt(lineText: string, col: number): SymbolAt | undefined {
     const m = /[\w\->.\[\]()]*$/.exec(before.slice(0, objEnd));
     return { name, role: 'field', object: m?.[0], startCol: s, endCol: e };
   }
+  // `SYSCALL_DEFINE3(connect, …)`: the macro and the syscall's name stand for the definition, `sys_connect`
+  const syscall = SYSCALL_HEAD.exec(before);
+  if (syscall) return { name: `${syscall[1] ? 'compat_' : ''}sys_${name}`, role: 'plain', startCol: s, endCol: e };
+  const macro = SYSCALL_MACRO.exec(name);
+  const arg = macro && /^\(\s*(\w+)/.exec(after);
+  if (arg) return { name: `${macro![1] ? 'compat_' : ''}sys_${arg[1]}`, role: 'plain', startCol: s, endCol: e };
   return { name, role: after.startsWith('(') ? 'call' : 'plain', startCol: s, endCol: e };
 }
+
+const SYSCALL_HEAD = /(?:^|[^\w])(COMPAT_)?SYSCALL_DEFINE[0-6]\s*\($/;
+const SYSCALL_MACRO = /^(COMPAT_)?SYSCALL_DEFINE[0-6]$/;
