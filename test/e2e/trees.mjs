@@ -11,6 +11,14 @@ export const SUBSET_6_1 = join(REPO, 'test/.data/linux-6.1-subset');
 export const SUBSET_6_1_PARTS = ['Kbuild', 'net/ipv4', 'net/ipv6', 'net/core', 'net/socket.c', 'kernel/sched', 'fs/ext4', 'include'];
 
 /** Extracts the 6.1 subset if needed; resolves to { dir } or { missing: reason }. */
+/** Skips `t` with the reason printed when a tree (anything with `missing`) cannot be had here; true when it did. */
+export function skipWithoutTree(tree, t) {
+  if (!tree.missing) return false;
+  console.log(`# skipped: ${tree.missing}`);
+  t.skip(tree.missing);
+  return true;
+}
+
 export async function ensureSubsetTree() {
   const tarball = '/usr/src/linux-source-6.1.tar.xz';
   const canInstall = process.getuid?.() === 0;

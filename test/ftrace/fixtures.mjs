@@ -14,7 +14,7 @@ export const load = (m) => require(path.join(repo, 'server', 'out', m));
 /** Path of a fixture, or calls t.skip and returns null when the shared fixtures are absent. */
 export function fixture(t, name) {
   const p = path.join(tracesDir, name);
-  if (!fs.existsSync(p)) { t.skip(`fixture ${p} not present`); return null; }
+  if (!fs.existsSync(p)) { console.log(`# skipped: fixture ${p} not present`); t.skip(`fixture ${p} not present`); return null; }
   return p;
 }
 

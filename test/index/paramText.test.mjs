@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { ensureSubsetTree } from '../e2e/trees.mjs';
+import { ensureSubsetTree, skipWithoutTree } from '../e2e/trees.mjs';
 import { maskAttributes } from '../../server/out/index/mask.js';
 import { parseSkeleton } from '../../server/out/index/skeletonParse.js';
 import { LineTable } from '../../server/out/index/lineTable.js';
@@ -63,7 +63,7 @@ function compareTree(parser, root) {
 
 test('plain parameter lists read from text equal the tree walk on real kernel files', async (t) => {
   const subset = await ensureSubsetTree();
-  if (subset.missing) { console.log(`# skipped: ${subset.missing}`); t.skip(subset.missing); return; }
+  if (skipWithoutTree(subset, t)) return;
   const parser = new Parser();
   parser.setLanguage(C);
   const roots = [subset.dir];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { ensureSubsetTree } from '../e2e/trees.mjs';
+import { ensureSubsetTree, skipWithoutTree } from '../e2e/trees.mjs';
 import { maskAttributes } from '../../server/out/index/mask.js';
 import { findBodies } from '../../server/out/index/bodies.js';
 import { parseSkeleton } from '../../server/out/index/skeletonParse.js';
@@ -49,7 +49,7 @@ function blank(text, ranges) {
 
 test('leaving ranges out of the parse gives the structure and positions of blanking them', async (t) => {
   const subset = await ensureSubsetTree();
-  if (subset.missing) { console.log(`# skipped: ${subset.missing}`); t.skip(subset.missing); return; }
+  if (skipWithoutTree(subset, t)) return;
   const parser = new Parser();
   parser.setLanguage(C);
   let skippedBytes = 0;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ensureSubsetTree } from '../e2e/trees.mjs';
+import { ensureSubsetTree, skipWithoutTree } from '../e2e/trees.mjs';
 import { indexTree } from '../../server/out/index/indexTree.js';
 
 function childPids() {
@@ -14,7 +14,7 @@ function childPids() {
 
 test('a worker killed mid-index is replaced and its files are parsed again', async (t) => {
   const tree = await ensureSubsetTree();
-  if (tree.missing) { console.log(`# skipped: ${tree.missing}`); t.skip(tree.missing); return; }
+  if (skipWithoutTree(tree, t)) return;
   const dir = `${tree.dir}/net/ipv4`;
   const clean = await indexTree(dir);
   const log = [];

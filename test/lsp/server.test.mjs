@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSubsetServer, stopSubsetServer } from '../support/lspClient.mjs';
+import { skipWithoutTree } from '../e2e/trees.mjs';
 
 let tree;
 let server;
@@ -12,11 +13,6 @@ let scratch;
 
 before(async () => { ({ tree, server, scratch } = await startSubsetServer('kpn-lsp-')); });
 after(() => stopSubsetServer({ server, scratch }));
-
-function skipIfMissing(t) {
-  if (tree.missing) { console.log(`# skipped: ${tree.missing}`); t.skip(tree.missing); return true; }
-  return false;
-}
 
 function pos(text, needle, offsetInNeedle = 0) {
   const i = text.indexOf(needle);
@@ -27,7 +23,7 @@ function pos(text, needle, offsetInNeedle = 0) {
 }
 
 test('status reports the kernel version and counts', (t) => {
-  if (skipIfMissing(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const s = server.statuses.at(-1);
   assert.equal(s.kernelVersion, '6.1.192');
   assert.ok(s.functions > 10000, String(s.functions));
@@ -35,7 +31,7 @@ test('status reports the kernel version and counts', (t) => {
 });
 
 test('hover on tcp_v4_connect shows its ops membership with a link', async (t) => {
-  if (skipIfMissing(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const rel = 'net/ipv4/tcp_ipv4.c';
   const text = readFileSync(join(tree.dir, rel), 'utf8');
   await server.open(rel, text);
@@ -48,7 +44,7 @@ test('hover on tcp_v4_connect shows its ops membership with a link', async (t) =
 });
 
 test('go to definition from a call site, and from a called field to its implementations', async (t) => {
-  if (skipIfMissing(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const rel = 'net/ipv6/tcp_ipv6.c';
   const text = readFileSync(join(tree.dir, rel), 'utf8');
   await server.open(rel, text);
@@ -67,7 +63,7 @@ test('go to definition from a call site, and from a called field to its implemen
 });
 
 test('references list call sites and ops registrations', async (t) => {
-  if (skipIfMissing(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const rel = 'net/ipv4/tcp_ipv4.c';
   const text = readFileSync(join(tree.dir, rel), 'utf8');
   const refs = await server.conn.sendRequest('textDocument/references', { textDocument: { uri: server.uri(rel) }, position: pos(text, 'int tcp_v4_connect(', 6), context: { includeDeclaration: false } });
@@ -76,7 +72,7 @@ test('references list call sites and ops registrations', async (t) => {
 });
 
 test('workspace symbols: fuzzy, exact match first', async (t) => {
-  if (skipIfMissing(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const hits = await server.conn.sendRequest('workspace/symbol', { query: 'tcp_v4_connect' });
   assert.equal(hits[0].name, 'tcp_v4_connect');
   const fuzzy = await server.conn.sendRequest('workspace/symbol', { query: 'tcpv4conn' });
@@ -86,7 +82,7 @@ test('workspace symbols: fuzzy, exact match first', async (t) => {
 });
 
 test('document symbols and the ops CodeLens', async (t) => {
-  if (skipIfMissing(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const rel = 'net/ipv4/tcp_ipv4.c';
   const syms = await server.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: server.uri(rel) } });
   assert.ok(syms.some((s) => s.name === 'tcp_v4_connect' && s.selectionRange.start.line === 210));
@@ -100,7 +96,7 @@ test('document symbols and the ops CodeLens', async (t) => {
 });
 
 test('an edit is indexed without saving', async (t) => {
-  if (skipIfMissing(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const rel = 'net/ipv4/tcp_ipv4.c';
   const uri = server.uri(rel);
   const text = readFileSync(join(tree.dir, rel), 'utf8');

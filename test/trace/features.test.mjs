@@ -79,6 +79,7 @@ test('with the real stability verdicts (source heuristics on the 6.1 subset) pin
   assert.ok(ranked[0].verdict, 'a verdict is attached');
   assert.match(ranked[0].reasons.at(-1), /^stability: /);
   // Whatever the verdicts say, a function judged not attachable never outranks its equal that is.
+  assert.ok(ranked.some((c) => c.verdict && /not attachable/.test(c.reasons.join(' '))), 'some candidate is judged not attachable');
   for (const c of ranked) if (c.verdict && /not attachable/.test(c.reasons.join(' '))) assert.ok(c.score < ranked[0].score, c.name);
 });
 
@@ -232,6 +233,7 @@ test('TCP client trace: tcp_v4_connect/tcp_v6_connect near the top for connect, 
   for (const f of files) {
     const m = await importTrace(ownFixture(f));
     const top = (sys) => probeCandidates(m, index, sys).slice(0, 3).map((c) => c.name);
+    assert.ok(['connect', 'sendto', 'sendmsg'].some((s) => m.syscalls.get(s)?.functions.size), `${f}: no connect/sendto/sendmsg with traced functions`);
     if (m.syscalls.get('connect')?.functions.size) assert.ok(top('connect').some((n) => /^tcp_v[46]_connect$/.test(n)), `${f}: ${top('connect')}`);
     for (const sys of ['sendto', 'sendmsg']) {
       if (m.syscalls.get(sys)?.functions.has('tcp_sendmsg')) assert.ok(top(sys).includes('tcp_sendmsg'), `${f} ${sys}: ${top(sys)}`);

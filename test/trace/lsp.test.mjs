@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node.js';
 import { startServer, startSubsetServer, stopSubsetServer } from '../support/lspClient.mjs';
+import { skipWithoutTree } from '../e2e/trees.mjs';
 import { ownFixture } from './support.mjs';
 
 const PING = ownFixture('tcr-funcgraph-ping-sendto.txt');
@@ -17,11 +18,6 @@ let scratch;
 before(async () => { ({ tree, server, scratch } = await startSubsetServer('kpn-trace-lsp-')); });
 after(() => stopSubsetServer({ server, scratch }));
 
-function skip(t) {
-  if (tree.missing) { console.log(`# skipped: ${tree.missing}`); t.skip(tree.missing); return true; }
-  return false;
-}
-
 function pos(text, needle, offset = 0) {
   const i = text.indexOf(needle) + offset;
   const before = text.slice(0, i);
@@ -29,14 +25,14 @@ function pos(text, needle, offset = 0) {
 }
 
 test('before any import: no trace, no lenses or heat from it, explorer empty', async (t) => {
-  if (skip(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   assert.equal(await server.conn.sendRequest('kpn/trace/status'), null);
   assert.deepEqual(await server.conn.sendRequest('kpn/trace/children', {}), []);
   assert.equal(await server.conn.sendRequest('kpn/trace/flame'), null);
 });
 
 test('import a real report: summary, changed notification, hover section and CodeLens on net/ipv4/ping.c', async (t) => {
-  if (skip(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const changed = new Promise((resolve) => server.conn.onNotification('kpn/trace/changed', resolve));
   const s = await server.conn.sendRequest('kpn/trace/import', { path: PING });
   assert.equal(s.format, 'trace-cmd-report');
@@ -60,7 +56,7 @@ test('import a real report: summary, changed notification, hover section and Cod
 });
 
 test('explorer, candidates, flame and locate answer with locations in the tree', async (t) => {
-  if (skip(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const [sys] = await server.conn.sendRequest('kpn/trace/children', { parent: { kind: 'group', name: 'syscalls' } });
   assert.equal(sys.name, 'sendto');
   assert.match(sys.location.uri, /net\/socket\.c$/);
@@ -79,7 +75,7 @@ test('explorer, candidates, flame and locate answer with locations in the tree',
 });
 
 test('document links in an ftrace document lead to the definitions', async (t) => {
-  if (skip(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const uri = 'file://' + PING;
   server.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ftrace', version: 1, text: fs.readFileSync(PING, 'latin1') } });
   const links = await server.conn.sendRequest('textDocument/documentLink', { textDocument: { uri } });
@@ -91,7 +87,7 @@ test('document links in an ftrace document lead to the definitions', async (t) =
 });
 
 test('bad input: a missing file and a non-trace file fail with a clear message; the server stays up', async (t) => {
-  if (skip(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   await assert.rejects(server.conn.sendRequest('kpn/trace/import', { path: join(scratch, 'nope.dat') }), /ENOENT/);
   const junk = join(scratch, 'junk.txt');
   fs.writeFileSync(junk, 'hello\nthis is not a trace\n');
@@ -102,7 +98,7 @@ test('bad input: a missing file and a non-trace file fail with a clear message; 
 });
 
 test('import reports work-done progress and stops on Cancel', async (t) => {
-  if (skip(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const big = join(scratch, 'big.txt');
   const chunk = fs.readFileSync(PING, 'latin1').split('\n').filter((l) => l.includes('ping-327643')).join('\n') + '\n';
   fs.writeFileSync(big, chunk.repeat(Math.ceil((48 << 20) / chunk.length)));
@@ -121,7 +117,7 @@ test('import reports work-done progress and stops on Cancel', async (t) => {
 });
 
 test('Trace this command on ls: this kernel refuses the function tracers, so events are recorded and imported', async (t) => {
-  if (skip(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   if (process.getuid?.() !== 0 || !fs.existsSync('/sys/kernel/tracing')) {
     const why = 'recording needs root and tracefs';
     console.log(`# skipped: ${why}`); t.skip(why); return;
@@ -144,7 +140,7 @@ test('Trace this command on ls: this kernel refuses the function tracers, so eve
 });
 
 test('an untrusted workspace refuses Trace this command', async (t) => {
-  if (skip(t)) return;
+  if (skipWithoutTree(tree, t)) return;
   const untrusted = await startServer(tree.dir, { cacheDir: join(scratch, 'cache'), initializationOptions: { trusted: false } });
   try {
     await assert.rejects(untrusted.conn.sendRequest('kpn/trace/run', { command: 'ls' }), /not trusted/);

@@ -2,14 +2,11 @@
 // shared real traces.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { repo, tracesDir } from '../ftrace/fixtures.mjs';
 
-export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
-export const load = (m) => require(path.join(repo, 'server', 'out', m));
+export { load, repo } from '../ftrace/fixtures.mjs';
 export const ownFixture = (name) => path.join(repo, 'test', 'trace', 'fixtures', name);
-export const sharedFixture = (name) => path.join(repo, '..', 'shared', 'fixtures', 'traces', name);
+export const sharedFixture = (name) => path.join(tracesDir, name);
 
 /** Skips the test (printing why) unless every path exists; returns true when it may run. */
 export function need(t, ...paths) {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { cacheFileFor, loadIndex, saveIndex } from '../index/cache';
 import { DEFAULT_EXCLUDE, indexTree, type IndexResult } from '../index/indexTree';
 import type { KernelIndex } from '../index/kernelIndex';
-import { scanTree } from '../index/treeScan';
+import { startTreeScan } from '../index/treeScan';
 
 export interface CliIndexOptions {
   tree: string;
@@ -20,7 +20,7 @@ export async function openIndex(o: CliIndexOptions): Promise<CliIndex> {
   const root = path.resolve(o.tree);
   const log = o.log ?? (() => {});
   // the walk runs on its own thread while the cache is read and decoded here
-  const scan = scanTree(root, DEFAULT_EXCLUDE);
+  const scan = startTreeScan(root, DEFAULT_EXCLUDE);
   let previous: KernelIndex | undefined;
   if (o.cacheDir) {
     const loaded = await loadIndex(cacheFileFor(o.cacheDir, root), root);

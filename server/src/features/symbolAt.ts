@@ -1,4 +1,5 @@
 /** What identifier sits at a position in a line of C, and in which role. */
+import { SYSCALL_MACRO, syscallBaseName } from '../index/syscalls';
 
 export type SymbolRole = 'call' | 'field' | 'plain';
 
@@ -29,12 +30,11 @@ export function symbolAt(lineText: string, col: number): SymbolAt | undefined {
   }
   // `SYSCALL_DEFINE3(connect, …)`: the macro and the syscall's name stand for the definition, `sys_connect`
   const syscall = SYSCALL_HEAD.exec(before);
-  if (syscall) return { name: `${syscall[1] ? 'compat_' : ''}sys_${name}`, role: 'plain', startCol: s, endCol: e };
+  if (syscall) return { name: syscallBaseName(name, !!syscall[1]), role: 'plain', startCol: s, endCol: e };
   const macro = SYSCALL_MACRO.exec(name);
   const arg = macro && /^\(\s*(\w+)/.exec(after);
-  if (arg) return { name: `${macro![1] ? 'compat_' : ''}sys_${arg[1]}`, role: 'plain', startCol: s, endCol: e };
+  if (arg) return { name: syscallBaseName(arg[1], !!macro![1]), role: 'plain', startCol: s, endCol: e };
   return { name, role: after.startsWith('(') ? 'call' : 'plain', startCol: s, endCol: e };
 }
 
 const SYSCALL_HEAD = /(?:^|[^\w])(COMPAT_)?SYSCALL_DEFINE[0-6]\s*\($/;
-const SYSCALL_MACRO = /^(COMPAT_)?SYSCALL_DEFINE[0-6]$/;

@@ -31,18 +31,23 @@ export interface ImportOptions {
 }
 
 const DEFAULT_CHUNK = 4 << 20;
+
+/** Parser threads for a large report: two, or one on a single-core machine. */
+export function defaultWorkers(): number {
+  return Math.min(2, os.availableParallelism());
+}
 const DEFAULT_PIECE = 16 << 20;
 
 export async function importTrace(file: string, opts: ImportOptions = {}): Promise<TraceModel> {
   const fh = await fs.promises.open(file, 'r');
   try {
     const total = (await fh.stat()).size;
-    const head = Buffer.alloc(TRACE_DAT_MAGIC.length);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    if (bytesRead === head.length && head.equals(TRACE_DAT_MAGIC)) {
+    const magic = Buffer.alloc(TRACE_DAT_MAGIC.length);
+    const { bytesRead } = await fh.read(magic, 0, magic.length, 0);
+    if (bytesRead === magic.length && magic.equals(TRACE_DAT_MAGIC)) {
       return await importTraceDat(fh, total, opts);
     }
-    const workers = opts.workers ?? Math.min(2, os.availableParallelism());
+    const workers = opts.workers ?? defaultWorkers();
     const pieceSize = Math.max(1, opts.pieceSize ?? DEFAULT_PIECE);
     if (workers > 1 && total >= 2 * pieceSize) {
       const head = Buffer.allocUnsafe(Math.min(total, DEFAULT_CHUNK));
@@ -53,6 +58,8 @@ export async function importTrace(file: string, opts: ImportOptions = {}): Promi
         const lines = await importReportPieces(fh.fd, file, total, b, { workers, pieceSize, signal: opts.signal, onProgress: opts.onProgress });
         return finishModel(b, lines);
       }
+      // another text format: go on from the head already read and detected
+      return await importTextHandle(fh, total, opts, { head, detected: d });
     }
     return await importTextHandle(fh, total, opts);
   } finally {
@@ -62,6 +69,9 @@ export async function importTrace(file: string, opts: ImportOptions = {}): Promi
 
 /** One text importer for a file or a string: detection on the first chunk, then line parsing. */
 export class TextImport {
+  /** `detected`: the format of the first chunk, when the caller already knows it. */
+  constructor(private readonly detected?: Detected) {}
+
   private builder: ModelBuilder | null = null;
   private parser: TracefsLineParser | ReportLineParser | ProfileLineParser | null = null;
   private splitter: LineSplitter | null = null;
@@ -102,7 +112,7 @@ export class TextImport {
   }
 
   private start(first: Buffer): void {
-    const d = detectHead(first);
+    const d = this.detected ?? detectHead(first);
     const b = new ModelBuilder(d.format, d.detail);
     this.builder = b;
     let sink: LineBlockSink;
@@ -145,11 +155,16 @@ export function importTraceBytes(bytes: Buffer): TraceModel {
   return t.finish();
 }
 
-async function importTextHandle(fh: fs.promises.FileHandle, total: number, opts: ImportOptions): Promise<TraceModel> {
+async function importTextHandle(fh: fs.promises.FileHandle, total: number, opts: ImportOptions, read?: { head: Buffer; detected: Detected }): Promise<TraceModel> {
   const size = opts.chunkSize ?? DEFAULT_CHUNK;
   const buf = Buffer.allocUnsafe(size);
-  const t = new TextImport();
+  const t = new TextImport(read?.detected);
   let pos = 0;
+  if (read) {
+    t.feed(read.head);
+    pos = read.head.length;
+    opts.onProgress?.(pos, total);
+  }
   for (;;) {
     opts.signal?.throwIfAborted();
     const { bytesRead } = await fh.read(buf, 0, size, pos);

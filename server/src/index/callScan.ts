@@ -30,7 +30,8 @@ const LAST_FIELD_RE = /\s*(?:->|\.)\s*([A-Za-z_]\w*)$/;
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
-function isIdent(c: number): boolean {
+/** A character of a C identifier (letter, digit, `_`), by char code. */
+export function isIdent(c: number): boolean {
   return isIdentStart(c) || (c >= 48 && c <= 57);
 }
 

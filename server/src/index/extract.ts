@@ -14,7 +14,7 @@ import { readDeclarator, readFunctionFields, VARIADIC } from './cursorRead';
 import { LineTable } from './lineTable';
 import { maskAttributes, MASKED_MACROS } from './mask';
 import { parseSkeleton } from './skeletonParse';
-import { syscallSymbols } from './syscalls';
+import { SYSCALL_MACRO, syscallBaseName, syscallSymbols } from './syscalls';
 import type {
   CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType,
   Param, Position, Qualifier, TracepointCall, TracepointDef, TracepointKind,
@@ -27,7 +27,6 @@ const QUALIFIER_ALIASES = new Map<string, Qualifier>([
   ['__inline', 'inline'], ['__inline__', 'inline'], ['noinline_for_stack', 'noinline'], ['__noinline_for_stack', 'noinline'],
   ['__noinline', 'noinline'],
 ]);
-const SYSCALL_MACRO = /^(COMPAT_)?SYSCALL_DEFINE([0-6])$/;
 const ALL_CAPS = /^[A-Z0-9_]+$/;
 const NOT_FUNCTIONS = new Set(['NULL', 'true', 'false', 'THIS_MODULE']);
 
@@ -218,7 +217,7 @@ function syscallDefinition(ctx: Ctx, head: SyntaxNode, macro: string, argText: s
   if (!sysName || !/^\w+$/.test(sysName)) return;
   const params: Param[] = [];
   for (let k = 1; k + 1 < parts.length; k += 2) params.push({ type: fold(parts[k]), name: parts[k + 1].trim() });
-  const name = (compat ? 'compat_sys_' : 'sys_') + sysName;
+  const name = syscallBaseName(sysName, compat);
   const nameStart = ctx.text.indexOf(sysName, head.startIndex + macro.length);
   const namePos = positionAt(ctx.text, head, nameStart);
   ctx.facts.functions.push({

@@ -7,6 +7,7 @@
  * with spaces of the same length keeps every offset and line number intact, so positions from
  * the masked parse are positions in the original text; qualifiers are read back from the original.
  */
+import { isIdent } from './callScan';
 
 /** Macros that take no arguments and only decorate a declaration. */
 const BARE = [
@@ -141,7 +142,7 @@ function maskLoopMacros(text: string): string {
   let w: RegExpExecArray | null;
   while ((w = LOOP_WORD.exec(text)) !== null) {
     let start = w.index;
-    while (start > 0 && isWordChar(text.charCodeAt(start - 1))) start--;
+    while (start > 0 && isIdent(text.charCodeAt(start - 1))) start--;
     if (start < searched) continue;
     LOOP_MACRO_AT.lastIndex = start;
     const m = LOOP_MACRO_AT.exec(text);
@@ -161,8 +162,4 @@ function maskLoopMacros(text: string): string {
   if (!out) return text;
   out.push(text.slice(copied));
   return out.join('');
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }

@@ -7,6 +7,7 @@
  * Walking each parameter with a TreeCursor cost ~15 native calls per parameter. The shapes
  * accepted here are checked against the cursor reading on real trees (test/index/paramText.test.mjs).
  */
+import { isIdent } from './callScan';
 
 /** Result entries, four per parameter: start, end, name start, name end (-1 when unnamed). */
 export type ParamOffsets = number[];
@@ -68,7 +69,7 @@ function plainParam(text: string, from: number, to: number, out: ParamOffsets): 
     if (c === 32 || c === 10 || c === 9 || c === 13) { i++; continue; }
     if (c >= 48 && c <= 57) return false;
     let j = i + 1;
-    while (j < to && isWordChar(text.charCodeAt(j))) j++;
+    while (j < to && isIdent(text.charCodeAt(j))) j++;
     tokens.push({ start: i, end: j, word: text.slice(i, j) });
     i = j;
   }
@@ -118,8 +119,4 @@ function isBlank(text: string, from: number, to: number): boolean {
     if (c !== 32 && c !== 10 && c !== 9 && c !== 13) return false;
   }
   return true;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }

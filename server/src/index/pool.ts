@@ -85,7 +85,7 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
           active--;
           inflight.shift();
           for (const f of reply.facts) opts.onFacts(f);
-          done += reply.count;
+          done += reply.facts.length;
           opts.onProgress?.(done, files.length);
           feed();
         });

@@ -4,8 +4,16 @@
  * every syscall gets `__x64_sys_X` and, with IA32 emulation, `__ia32_sys_X`; those with arguments
  * also get the sign-extending `__se_sys_X` and the body `__do_sys_X`.
  */
+/** `SYSCALL_DEFINE3` / `COMPAT_SYSCALL_DEFINE3`: group 1 is `COMPAT_`, group 2 the argument count. */
+export const SYSCALL_MACRO = /^(COMPAT_)?SYSCALL_DEFINE([0-6])$/;
+
+/** The definition's name: `sys_connect`, `compat_sys_connect`. */
+export function syscallBaseName(name: string, compat: boolean): string {
+  return compat ? `compat_sys_${name}` : `sys_${name}`;
+}
+
 export function syscallSymbols(name: string, nargs: number, compat: boolean): string[] {
-  const base = compat ? `compat_sys_${name}` : `sys_${name}`;
+  const base = syscallBaseName(name, compat);
   const out = compat
     ? [`__ia32_${base}`, `__x64_${base}`]
     : [`__x64_${base}`, `__ia32_${base}`];

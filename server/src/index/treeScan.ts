@@ -17,6 +17,16 @@ export interface TreeScan extends WalkResult {
 
 export interface TreeScanRequest { root: string; exclude: string[] }
 
+/**
+ * Starts a walk now, to be awaited later (after the cache is read): a failure meanwhile is not an
+ * unhandled rejection; whoever awaits the promise still gets it.
+ */
+export function startTreeScan(root: string, exclude: readonly string[]): Promise<TreeScan> {
+  const scan = scanTree(root, exclude);
+  scan.catch(() => undefined);
+  return scan;
+}
+
 export function scanTree(root: string, exclude: readonly string[], signal?: AbortSignal): Promise<TreeScan> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(new Error('cancelled')); return; }

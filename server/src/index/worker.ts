@@ -15,7 +15,7 @@ import { packFacts, type WireFacts } from './wire';
 
 export interface WorkerInit { type: 'init'; root: string; limits: FileLimits }
 export interface WorkerRequest { type: 'parse'; id: number; files: string[] }
-export interface WorkerReply { id: number; count: number; facts: WireFacts[] }
+export interface WorkerReply { id: number; facts: WireFacts[] }
 
 const GC_EVERY_BYTES = 64 << 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -40,7 +40,7 @@ process.on('message', (msg: WorkerInit | WorkerRequest) => {
     if (!f.defineOnly) sinceGc += f.size;
     if (sinceGc > GC_EVERY_BYTES) { gc(); sinceGc = 0; }
   }
-  const reply: WorkerReply = { id: msg.id, count: facts.length, facts };
+  const reply: WorkerReply = { id: msg.id, facts };
   process.send!(reply);
 });
 

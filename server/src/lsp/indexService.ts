@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cacheFileFor, loadIndex, saveIndex } from '../index/cache';
 import { DEFAULT_EXCLUDE, indexTree } from '../index/indexTree';
-import { scanTree, type TreeScan } from '../index/treeScan';
+import { startTreeScan, type TreeScan } from '../index/treeScan';
 import type { KernelIndex } from '../index/kernelIndex';
 import { KernelIndex as Index } from '../index/kernelIndex';
 import { DEFAULT_LIMITS, type FileLimits } from '../index/readFile';
@@ -75,8 +75,7 @@ export class IndexService {
   async start(): Promise<void> {
     const t0 = Date.now();
     // the walk runs on its own thread while the cache is read and decoded here
-    const scan = scanTree(this.opts.root, this.opts.exclude ?? DEFAULT_EXCLUDE);
-    scan.catch(() => undefined); // reindex awaits it and reports a failure
+    const scan = startTreeScan(this.opts.root, this.opts.exclude ?? DEFAULT_EXCLUDE);
     const loaded = await loadIndex(this.cacheFile, this.opts.root);
     if (loaded.index) {
       this.index = loaded.index;

@@ -128,8 +128,9 @@ function descendants(model: TraceModel, syscall: string): [string, number][] {
   const seen = new Map<string, number>();
   const queue = syscallRoots(model, syscall);
   const roots = new Set(queue);
-  while (queue.length > 0 && seen.size < 100_000) {
-    const fn = queue.shift()!;
+  // a moving head, not shift(): a function-tracer trace can queue 100,000 callees
+  for (let head = 0; head < queue.length && seen.size < 100_000; head++) {
+    const fn = queue[head];
     for (const [callee, n] of model.edges.get(fn) ?? []) {
       if (roots.has(callee)) continue;
       if (!seen.has(callee)) queue.push(callee);

@@ -14,7 +14,7 @@ export const enum Kind { Other, Enter, Leaf, Exit, Function, Event }
 /** Largest run of lines copied at once. */
 export const SEGMENT = 4 << 20;
 /** Records per scan call. */
-export const CAP = 8192;
+const CAP = 8192;
 const PAD = 16;
 const PAGE = 64 << 10;
 

@@ -12,10 +12,9 @@
  */
 import { forgetPieceState, MAX_DEPTH, ModelBuilder, type NameRef } from '../model';
 import type { LineBlockSink } from './lineSplitter';
-import { NameTable } from './nameTable';
 import { ReportLineParser } from './reportLine';
 import { isDigit, isNameChar, isOverheadMarker } from './scan';
-import { FNV_BASIS, FNV_PRIME } from './nameTable';
+import { FNV_BASIS, FNV_PRIME, NameTable } from './nameTable';
 import { GraphScanner, graphScanner, Kind, REC, Rec, SEGMENT } from './graphScanner';
 
 const NL = 0x0a;
@@ -377,14 +376,9 @@ export class ReportBytes implements LineBlockSink {
     return id >= 0 ? this.names.strings[id] : buf.toString('latin1', a, b);
   }
 
-  /** The name in buf[a, b), which `symbol` just scanned. */
+  /** The name in buf[a, b), which `symbol` just scanned (and hashed). */
   private name(buf: Buffer, a: number, b: number): string {
-    return this.nameAt(buf, a, b, this.hash);
-  }
-
-  /** The name in buf[a, b), whose FNV-1a hash is h. */
-  private nameAt(buf: Buffer, a: number, b: number, h: number): string {
-    const id = this.names.idHashed(buf, a, b, h);
+    const id = this.names.idHashed(buf, a, b, this.hash);
     return id >= 0 ? this.names.strings[id] : buf.toString('latin1', a, b);
   }
 }
