@@ -4,7 +4,7 @@
  * With --file only that file is parsed; otherwise the index (--cache) finds the definition.
  */
 import * as path from 'node:path';
-import { explain } from '../features/explain';
+import { explainBest } from '../features/explain';
 import { computeHistory } from '../history/compute';
 import type { HistoryRequest, HistoryResult, VersionEntry } from '../history/model';
 import { toPrototype } from '../history/prototypes';
@@ -50,7 +50,7 @@ async function currentDefinition(root: string, name: string, file: string | unde
     return fn && { current: toPrototype(fn), syscall: fn.syscall && { name: fn.syscall.name, compat: fn.syscall.compat } };
   }
   const { index } = await openIndex({ tree: root, cacheDir, workers, log: (l) => { if (!quiet) err.write(l + '\n'); } });
-  const e = explain(index, name)[0];
+  const e = explainBest(index, name);
   return e && {
     current: { file: e.file, line: e.line, signature: e.signature, returnType: e.returnType, params: e.params },
     syscall: e.syscall ? { name: e.syscall.name, compat: e.syscall.compat } : undefined,

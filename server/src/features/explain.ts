@@ -63,6 +63,16 @@ export function explain(index: KernelIndex, symbol: string): Explanation[] {
   return defs.map((d) => explainDefinition(index, d, defs, symbol));
 }
 
+/**
+ * The most relevant definition (the first in `file`, when given) explained alone: names like
+ * `main` have hundreds of definitions, and explaining each costs lookups for all the others.
+ */
+export function explainBest(index: KernelIndex, symbol: string, file?: string): Explanation | undefined {
+  const defs = [...index.resolve(symbol)].sort(byRelevance);
+  const best = file ? defs.find((d) => d.file === file) : defs[0];
+  return best && explainDefinition(index, best, defs, symbol);
+}
+
 export function byRelevance(a: FunctionDef, b: FunctionDef): number {
   const ah = a.file.endsWith('.h') ? 1 : 0;
   const bh = b.file.endsWith('.h') ? 1 : 0;

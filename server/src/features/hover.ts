@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tracepointBaseName, type KernelIndex } from '../index/kernelIndex';
 import type { OpsAssignment } from '../index/model';
-import { byRelevance, explainDefinition, type Explanation } from './explain';
+import { explainBest, type Explanation } from './explain';
 import type { SymbolAt } from './symbolAt';
 
 /** Contributions from other feature areas: a headline above the signature, sections below the ops list. */
@@ -19,9 +19,8 @@ export interface HoverExtras {
 const MAX_LISTED = 12;
 
 export function hoverMarkdown(index: KernelIndex, sym: SymbolAt, extras: HoverExtras = {}): string | undefined {
-  // Only the first definition is explained in full: names like `main` have hundreds.
-  const defs = [...index.resolve(sym.name)].sort(byRelevance);
-  if (defs.length > 0 && sym.role !== 'field') return functionHover(index, explainDefinition(index, defs[0], defs, sym.name), extras);
+  const best = sym.role === 'field' ? undefined : explainBest(index, sym.name);
+  if (best) return functionHover(index, best, extras);
   if (sym.role === 'field') return fieldHover(index, sym);
   const instance = index.opsInstance(sym.name);
   if (instance.length > 0) return instanceHover(index, sym.name, instance);

@@ -4,7 +4,7 @@
  * the `kpn/history` request that waits for the result. Settings are read on use, not pushed.
  */
 import { ResponseError } from 'vscode-languageserver/node';
-import { explain, type Explanation } from '../features/explain';
+import { explainBest, type Explanation } from '../features/explain';
 import { checkWorkTree } from '../history/git';
 import type { HistoryRequest, HistoryResult } from '../history/model';
 import { HistoryCache, HistoryProcess } from '../history/runner';
@@ -67,11 +67,11 @@ export function registerHistory(ctx: FeatureContext): void {
     const index = ctx.service()?.index;
     if (!index) throw new ResponseError(-32002, 'the index is not ready');
     if (typeof params?.name !== 'string') throw new ResponseError(-32602, 'expected { name, file? }');
-    const defs = explain(index, params.name).filter((d) => !params.file || d.file === params.file);
-    if (defs.length === 0) throw new ResponseError(-32602, `no definition of ${params.name}${params.file ? ` in ${params.file}` : ''}`);
+    const best = explainBest(index, params.name, params.file);
+    if (!best) throw new ResponseError(-32602, `no definition of ${params.name}${params.file ? ` in ${params.file}` : ''}`);
     await settings.fresh(); // a changed setting clears the cache before it is read
     try {
-      return await cache.get(keyOf(defs[0]), compute(defs[0]));
+      return await cache.get(keyOf(best), compute(best));
     } catch (err) {
       throw new ResponseError(-32002, `history of ${params.name}: ${(err as Error).message}`);
     }
