@@ -6,7 +6,7 @@
 import type { TraceModel } from '../../ftrace/model';
 import { syscallOf } from '../../ftrace/names';
 import { byCount, figuresFor } from './lookup';
-import { callsAndTime, formatCount, formatDuration } from './format';
+import { callsAndTime, formatCount, formatDuration, sourceLabel } from './format';
 
 export type NodeKind = 'info' | 'group' | 'syscall' | 'function' | 'process' | 'event';
 
@@ -39,7 +39,7 @@ export function treeChildren(model: TraceModel, source: string, parent?: NodeRef
 function rootNodes(model: TraceModel, source: string): TreeNode[] {
   const what = Object.entries(model.content).filter(([, v]) => v).map(([k]) => k).join(', ') || 'nothing recognised';
   const out: TreeNode[] = [{
-    kind: 'info', label: source.startsWith('command: ') ? source : source.slice(source.lastIndexOf('/') + 1), expandable: false,
+    kind: 'info', label: sourceLabel(source), expandable: false,
     description: `${model.format}${model.formatDetail ? ` (${model.formatDetail})` : ''} · ${what}`,
     tooltip: `${source}\n${formatCount(model.records)} records, ${formatCount(model.lines)} lines${model.skipped.count ? `, ${formatCount(model.skipped.count)} skipped` : ''}`,
   }];

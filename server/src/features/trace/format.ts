@@ -29,3 +29,8 @@ export function callsAndTime(f: FunctionStats): string {
   const calls = `${formatCount(n)} call${n === 1 ? '' : 's'}`;
   return f.timedCalls > 0 ? `${calls} · ${formatDuration(f.totalNs)}` : calls;
 }
+
+/** How a loaded trace is named: the command it recorded, or the file's base name. */
+export function sourceLabel(source: string): string {
+  return source.startsWith('command: ') ? source : source.slice(source.lastIndexOf('/') + 1);
+}

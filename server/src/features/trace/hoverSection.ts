@@ -1,7 +1,7 @@
 /** The "In the loaded trace" section of a function hover: counts, durations, traced callers and callees. */
 import type { Explanation } from '../explain';
 import { byCount, figuresFor } from './lookup';
-import { callsAndTime, formatCount, formatDuration } from './format';
+import { callsAndTime, formatCount, formatDuration, sourceLabel } from './format';
 import type { LoadedTrace } from './store';
 import type { NotSeen } from './notSeen';
 
@@ -43,6 +43,5 @@ function list(pairs: [string, number][]): string {
 }
 
 function source(t: LoadedTrace): string {
-  const s = t.source.startsWith('command: ') ? t.source : t.source.slice(t.source.lastIndexOf('/') + 1);
-  return s.replace(/[`*_[\]]/g, '\\$&');
+  return sourceLabel(t.source).replace(/[`*_[\]]/g, '\\$&');
 }
