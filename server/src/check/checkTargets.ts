@@ -5,7 +5,7 @@
  * `btf_trace_<name>` typedef the build records for each one).
  */
 import type { KernelIndex } from '../index/kernelIndex';
-import { functionVerdict, type Alternative, type VerdictEvidence } from '../stability/verdict';
+import { functionVerdict, hasBuildEvidence, type Alternative, type VerdictEvidence } from '../stability/verdict';
 import type { SectionAt } from './bpfSections';
 import { parseSection } from './sections';
 
@@ -43,7 +43,7 @@ export function checkSections(index: KernelIndex, sections: readonly SectionAt[]
 }
 
 function checkOne(index: KernelIndex, section: string, ev: VerdictEvidence | undefined, unresolved?: string): CheckResult {
-  const source = ev && (ev.sources.btf || ev.sources.symbols?.length) ? ev.label : 'source heuristics';
+  const source = ev && hasBuildEvidence(ev) ? ev.label : 'source heuristics';
   if (unresolved) return { target: '', section, kind: 'other', attachable: false, verdict: 'unchecked', reasons: [unresolved], source, severity: 'warning' };
   const t = parseSection(section);
   const base = { section, kind: t.kind, target: t.name };
@@ -83,7 +83,8 @@ function tracepointResult(index: KernelIndex, base: { section: string; kind: Che
   const reasons: string[] = [];
   const def = defs.find((d) => !system || !d.system || d.system === system) ?? defs[0];
   if (def) reasons.push(`${def.kind}(${base.target}) in ${def.file}:${def.pos.line + 1}${def.system ? ` (category ${def.system})` : ''} (source)`);
-  if (def && system && def.system && def.system !== system) reasons.push(`category mismatch: the section says ${system}, the tree defines it under ${def.system}`);
+  const mismatch = !!def && !!system && !!def.system && def.system !== system;
+  if (mismatch) reasons.push(`category mismatch: the section says ${system}, the tree defines it under ${def.system}`);
   // Syscall tracepoints (syscalls/sys_enter_connect) come from SYSCALL_DEFINE metadata, not TRACE_EVENT.
   const syscallTp = system === 'syscalls' ? /^sys_(enter|exit)_(\w+)$/.exec(base.target) : null;
   const syscallDef = syscallTp ? index.resolve(`sys_${syscallTp[2]}`)[0] : undefined;
@@ -98,7 +99,6 @@ function tracepointResult(index: KernelIndex, base: { section: string; kind: Che
     reasons.unshift(inBuild ? `btf_trace_${base.target} in ${btf.label}: the tracepoint is built` : `no btf_trace_${base.target} in ${btf.label}: the tracepoint is not in this build`);
   }
   if (!attachable && reasons.length === 0) reasons.push(`no tracepoint ${system ? `${system}/` : ''}${base.target} in the tree`);
-  const mismatch = def && system && def.system && def.system !== system;
   return {
     ...base, attachable: attachable && !mismatch, verdict: !attachable ? 'absent' : mismatch ? 'wrong-category' : 'tracepoint', reasons,
     source: decided === 'source heuristics' ? source === 'source heuristics' ? source : `${source} (tracepoint from source)` : decided,

@@ -35,7 +35,6 @@ export async function computeHistory(req: HistoryRequest): Promise<HistoryResult
   const pattern = definitionPattern(req.name, req.syscall);
   try {
     const tags = await chooseTags(req);
-    result.git.versions = [];
     for (const tag of tags) {
       const entry: VersionEntry = validTagName(tag) && await tagExists(req.root, tag)
         ? await lookUp(gitTagSource(req.root, tag), tag, tag, req, pattern, budget)

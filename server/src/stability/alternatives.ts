@@ -12,15 +12,16 @@ export type Attachable = (fn: FunctionDef) => boolean;
 
 const MAX_CALLERS = 3;
 const MAX_DEPTH = 3;
-/** Bounds the work per question: each non-static hop scans every call array once, each judged caller may scan its file. */
+/** Bounds the work per question: each non-static hop lists every caller in the tree, each judged caller may scan its file. */
 const MAX_EXPANSIONS = 6;
 const MAX_JUDGED = 40;
 const MAX_TRACEPOINTS = 3;
 const MAX_SIBLINGS = 2;
 
 /**
- * `treeScans` bounds how many tree-wide caller searches (one pass over every call array, ~10 ms on
- * a whole kernel) one question may cost; callers of a `.c` file's static function are free.
+ * `treeScans` bounds how many tree-wide caller lists (a CallSite per caller of the name, then a
+ * definition lookup for each) one question may cost; callers of a `.c` file's static function are
+ * read from their file alone.
  */
 export function findAlternatives(index: KernelIndex, fn: FunctionDef, attachable: Attachable, siblings: readonly { fn: string; instance: string; field: string }[], treeScans = 1): Alternative[] {
   const out: Alternative[] = [];

@@ -1,6 +1,6 @@
 /**
- * Per-index state the verdicts need, kept across hovers: the AttachContextBuilder (one pass over
- * every call array) and each file's AttachContexts (one token scan of the file's text), both
+ * Per-index state the verdicts need, kept across hovers: the AttachContextBuilder and each file's
+ * AttachContexts (one token scan of the file's text), both
  * dropped when the index generation changes. Also the per-index settings the language server or
  * the CLI installs once: Makefile ftrace rules, where file text comes from, default evidence.
  */

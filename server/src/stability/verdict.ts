@@ -72,13 +72,18 @@ export function setDefaultEvidence(index: KernelIndex, evidence: VerdictEvidence
   else defaultEvidence.delete(index);
 }
 
+/** Whether the evidence holds anything from a build (BTF or a symbol table), not just a label. */
+export function hasBuildEvidence(ev: VerdictEvidence): boolean {
+  return !!ev.sources.btf || (ev.sources.symbols?.length ?? 0) > 0;
+}
+
 /**
  * The verdict for `name` (a plain name, `__x64_sys_connect`, `foo.isra.0`). Undefined when neither
  * the tree nor the build evidence knows the name.
  */
 export function functionVerdict(index: KernelIndex, name: string, evidence?: VerdictEvidence, opts: VerdictOptions = {}): Verdict | undefined {
   const ev = evidence ?? defaultEvidence.get(index);
-  const hasEvidence = !!ev && (!!ev.sources.btf || (ev.sources.symbols?.length ?? 0) > 0);
+  const hasEvidence = !!ev && hasBuildEvidence(ev);
   const defs = opts.def ? [opts.def] : [...index.resolve(name)].sort(byRelevance);
   const def = opts.def ?? defs[0];
   if (!def) return hasEvidence ? buildOnlyVerdict(name, ev!) : undefined;
