@@ -35,8 +35,10 @@ export async function computeHistory(req: HistoryRequest): Promise<HistoryResult
   const pattern = definitionPattern(req.name, req.syscall);
   try {
     const tags = await chooseTags(req);
+    // tags picked from `git tag --merged HEAD` exist; only the user's own are looked up (a git run each)
+    const given = req.tags.length > 0;
     for (const tag of tags) {
-      const entry: VersionEntry = validTagName(tag) && await tagExists(req.root, tag)
+      const entry: VersionEntry = validTagName(tag) && (!given || await tagExists(req.root, tag))
         ? await lookUp(gitTagSource(req.root, tag), tag, tag, req, pattern, budget)
         : { label: tag, ref: tag, state: 'error', reason: 'no such tag', changes: [] };
       result.git.versions.push(entry);
