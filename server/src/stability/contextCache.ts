@@ -1,7 +1,7 @@
 /**
- * Per-index state the verdicts need, kept across hovers: the AttachContextBuilder and each file's
- * AttachContexts (one token scan of the file's text), both
- * dropped when the index generation changes. Also the per-index settings the language server or
+ * Per-index state the verdicts need, kept across hovers: each file's AttachContexts (one token
+ * scan of the file's text) and single functions' contexts, all dropped when the index generation
+ * changes. Also the per-index settings the language server or
  * the CLI installs once: Makefile ftrace rules, where file text comes from, default evidence.
  */
 import * as fs from 'node:fs';
@@ -17,7 +17,6 @@ export type TextSource = (file: string) => string | undefined;
 
 interface State {
   generation: number;
-  builder?: AttachContextBuilder;
   files: Map<string, Map<FunctionDef, AttachContext>>;
   /** Contexts computed one function at a time (hovers, callers in other files). */
   single: Map<FunctionDef, AttachContext>;
@@ -41,7 +40,6 @@ function state(index: KernelIndex): State {
   if (!s) states.set(index, (s = { generation: gen, files: new Map(), single: new Map(), texts: new Map(), asked: new Map() }));
   if (s.generation !== gen) {
     s.generation = gen;
-    s.builder = undefined;
     clearContexts(s);
   }
   return s;
@@ -51,7 +49,6 @@ function state(index: KernelIndex): State {
 export function setNoFtraceRules(index: KernelIndex, rules: NoFtraceRules | undefined): void {
   const s = state(index);
   s.noFtrace = rules;
-  s.builder = undefined;
   clearContexts(s);
 }
 
@@ -82,8 +79,7 @@ export function attachContextOf(index: KernelIndex, fn: FunctionDef): AttachCont
   if (!one) {
     const text = textOf(index, s, fn.file);
     if (text === undefined) return undefined;
-    s.builder ??= new AttachContextBuilder(index, s.noFtrace);
-    one = s.builder.contextFor(fn, text);
+    one = new AttachContextBuilder(index, s.noFtrace).contextFor(fn, text);
     if (s.single.size >= MAX_CACHED_SINGLE) { s.single.clear(); s.asked.clear(); }
     s.single.set(fn, one);
   }
@@ -96,9 +92,8 @@ export function prepareFile(index: KernelIndex, file: string): void {
   if (s.files.has(file)) return;
   const text = textOf(index, s, file);
   if (text === undefined) return;
-  s.builder ??= new AttachContextBuilder(index, s.noFtrace);
   if (s.files.size >= MAX_CACHED_FILES) s.files.delete(s.files.keys().next().value!);
-  s.files.set(file, s.builder.contextsForFile(file, text));
+  s.files.set(file, new AttachContextBuilder(index, s.noFtrace).contextsForFile(file, text));
 }
 
 function textOf(index: KernelIndex, s: State, file: string): string | undefined {
