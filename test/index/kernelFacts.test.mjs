@@ -131,3 +131,29 @@ test('qualifiers are read from the original text (masked macros included)', asyn
   assert.equal(hold.inline, true);
   assert.equal(hold.file, 'include/net/sock.h');
 });
+
+test('an attribute masked inside a #define does not hide the definition after it', async (t) => {
+  const r = await ctx(t); if (!r) return;
+  // include/linux/memblock.h:101 '#define __init_memblock __meminit' (blanked, the grammar read the
+  // next lines as its value), then in the #else branch at 107 'static inline void memblock_discard(void) {}'
+  const defs = explain(r.index, 'memblock_discard').filter((e) => e.file === 'include/linux/memblock.h');
+  assert.deepEqual(defs.map((e) => [e.line, e.static, e.inline, e.signature]), [[107, true, true, 'static inline void memblock_discard(void)']]);
+  // include/linux/fortify-string.h:160: the prototype before it is no longer read into its return type
+  const [strnlen] = explain(r.index, 'strnlen').filter((e) => e.file === 'include/linux/fortify-string.h');
+  assert.equal(strnlen.line, 160);
+  assert.equal(strnlen.returnType, '__FORTIFY_INLINE __kernel_size_t');
+});
+
+test('the lines of a multi-line #define are not read as code', async (t) => {
+  const r = await ctx(t); if (!r) return;
+  // net/core/pktgen.c:185 '#define PKT_FLAGS \' has a comment before each `\`, where tree-sitter-c
+  // ends the macro: its `pf(…)` lines were read as a function named `pf` that swallowed the
+  // next 3,800 lines. Macro definitions are now left out of the parse.
+  assert.equal(explain(r.index, 'pf').length, 0);
+  // grep -n: 'static int pgctrl_show(' at 514; '.notifier_call = pktgen_device_event' at 506
+  const [show] = explain(r.index, 'pgctrl_show');
+  assert.equal(show.file, 'net/core/pktgen.c');
+  assert.equal(show.line, 514);
+  const [ev] = explain(r.index, 'pktgen_device_event');
+  assert.deepEqual(ev.ops.map((o) => [o.instance, o.struct, o.field, o.line]), [['pktgen_notifier_block', 'notifier_block', 'notifier_call', 506]]);
+});

@@ -8,7 +8,7 @@
  */
 import Parser = require('tree-sitter');
 import type { SyntaxNode } from 'tree-sitter';
-import { VALUE_IDENTIFIER } from './bodies';
+import { FUNCTION_POINTER, VALUE_IDENTIFIER } from './bodies';
 import { scanCalls, type ScannedCall } from './callScan';
 import { readDeclarator, readFunctionFields, VARIADIC } from './cursorRead';
 import { LineTable } from './lineTable';
@@ -123,9 +123,6 @@ function walkLevel(ctx: Ctx, cursor: Parser.TreeCursor): void {
 }
 
 const SYSCALL_PREFIX = /^(?:COMPAT_)?SYSCALL_DEFINE[0-6]\s*\(/;
-
-/** `(*name)`: how a function-pointer field starts (structType reads only those). */
-const FUNCTION_POINTER = /\(\s*\*/;
 
 /**
  * Whether a top-level declaration can yield a struct type with function-pointer fields or an

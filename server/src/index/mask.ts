@@ -57,7 +57,7 @@ const PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${ALL.join('|')})(?![A-Za-z0-9_]
 export const MASKED_MACROS: ReadonlySet<string> = new Set<string>(ALL);
 
 /**
- * Returns `text` with attribute macros replaced by spaces (newlines kept), or `text` itself when
+ * Returns `text` with attribute macros outside directives replaced by spaces (newlines kept), or `text` itself when
  * nothing matched. Unbalanced argument lists are blanked to the end of the line only, so a stray
  * `(` cannot swallow the rest of a file.
  */
@@ -73,6 +73,9 @@ function maskAttributeMacros(text: string): string {
   while ((m = PATTERN.exec(text)) !== null) {
     const start = m.index;
     let end = start + m[0].length;
+    // Directive text is opaque to the grammar, and `#define x __read_mostly` blanked to
+    // `#define x` plus blanks makes tree-sitter-c read the next line as the macro's value.
+    if (inDirective(text, start)) continue;
     if (WITH_ARGS_SET.has(m[0])) end = argumentListEnd(text, end);
     if (!out) out = [];
     out.push(text.slice(copied, start), blank(text, start, end));
@@ -82,6 +85,20 @@ function maskAttributeMacros(text: string): string {
   if (!out) return text;
   out.push(text.slice(copied));
   return out.join('');
+}
+
+/** Whether offset `at` lies in a preprocessor directive (its first line or a continuation line). */
+function inDirective(text: string, at: number): boolean {
+  let lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  for (;;) {
+    let k = lineStart;
+    while (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9) k++;
+    if (text.charCodeAt(k) === 35 /* # */) return true;
+    let e = lineStart - 2;
+    if (e >= 0 && text.charCodeAt(e) === 13) e--;
+    if (e < 0 || text.charCodeAt(e) !== 92 /* \ */) return false;
+    lineStart = text.lastIndexOf('\n', e - 1) + 1;
+  }
 }
 
 /** End offset of a `( … )` list starting after optional blanks at `from`; `from` when there is none. */
