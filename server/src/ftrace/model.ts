@@ -113,6 +113,37 @@ export interface PieceResult {
   sysOpen: { pid: number; open: { name: string; ts: number } | null }[];
 }
 
+/**
+ * Graph records applied outside the builder, for tasks a piece builder has settled (the
+ * report scanner's WebAssembly model, text/graphModel.ts): it holds those tasks' open calls and
+ * the piece's sums until pieceResult.
+ */
+export interface GraphOffload {
+  /** The open calls of task `pid` if the offload holds it (it then stops applying its records), else null. */
+  release(pid: number): PieceFrame[] | null;
+  /** Adds the piece's sums to `b` (addOffloadSums). */
+  flush(b: ModelBuilder): void;
+}
+
+/** What an offload applied in one piece, as the builder would have counted it. */
+export interface OffloadSums {
+  functions: { name: string; calls: number; exitOnlyCalls: number; timedCalls: number; totalNs: number; selfNs: number }[];
+  /** Spellings called (their variants are noted as `called` notes them). */
+  called: NameRef[];
+  edges: { caller: string; callee: string; n: number }[];
+  syscalls: { name: string; calls: number; timedCalls: number; totalNs: number }[];
+  sysFunctions: { sys: string; name: string; n: number }[];
+  taskCalls: { pid: number; calls: number; events: number }[];
+  events: { name: string; n: number }[];
+  /** Graph records, function-tracer hits, events (each counts as a record). */
+  records: number;
+  hits: number;
+  eventRecords: number;
+  unfinishedCalls: number;
+  mismatchedExits: number;
+  unmatchedExits: number;
+}
+
 /** A count that lives in a Map but is incremented without a second lookup. */
 interface Cell { n: number }
 
@@ -186,6 +217,10 @@ export class ModelBuilder {
   /** caller → callee → count of model.edges, written to the model by finish/pieceResult. */
   private readonly edgeCells = new Map<string, Map<string, Cell>>();
   private readonly sysAccs = new Map<string, SysAcc>();
+  /** Applies the graph records of settled tasks elsewhere (piece builders only; kept across restartPiece). */
+  offload: GraphOffload | null = null;
+  /** Set while a record reaching enter/leaf/exit may be of a task the offload holds, which must then hand it back. */
+  offloadCheck = false;
 
   /** `piece`: the input is one piece of a file, merged later by `absorb` (see PieceResult). */
   constructor(format: TraceFormat, formatDetail = '', private readonly piece = false) {
@@ -243,6 +278,8 @@ export class ModelBuilder {
 
   hasTask(pid: number): boolean { return this.model.processes.has(pid); }
 
+  get isPiece(): boolean { return this.piece; }
+
   /** What an entry and a leaf line share: count the call of `r` in `c`. */
   private graphCall(c: Ctx, r: NameRef): FunctionStats {
     const f = this.called(r);
@@ -257,6 +294,7 @@ export class ModelBuilder {
 
   enterRef(pid: number, depth: number, r: NameRef): void {
     if (this.piece && this.hold(pid, ENTER, depth, r.raw, NaN, null)) return;
+    if (this.offloadCheck) this.reclaim(pid);
     const c = this.ctx(pid);
     const parent = this.openSlot(c, depth);
     this.graphCall(c, r);
@@ -274,6 +312,7 @@ export class ModelBuilder {
 
   leafRef(pid: number, depth: number, r: NameRef, durNs: number): void {
     if (this.piece && this.hold(pid, LEAF, depth, r.raw, durNs, null)) return;
+    if (this.offloadCheck) this.reclaim(pid);
     const c = this.ctx(pid);
     const parent = this.openSlot(c, depth);
     const f = this.graphCall(c, r);
@@ -294,6 +333,7 @@ export class ModelBuilder {
 
   exitRef(pid: number, depth: number, durNs: number, tailRef: NameRef | null): void {
     if (this.piece && this.hold(pid, EXIT, depth, null, durNs, tailRef === null ? null : tailRef.raw)) return;
+    if (this.offloadCheck) this.reclaim(pid);
     const c = this.ctx(pid);
     this.model.records++;
     this.model.content.functionGraph = true;
@@ -624,16 +664,81 @@ export class ModelBuilder {
 
   /** The piece's model and boundary state, instead of finish(): open calls stay open for absorb. */
   pieceResult(): PieceResult {
+    const off = this.offload;
+    if (off !== null) off.flush(this);
     this.settleCounts();
     const stacks: PieceResult['stacks'] = [];
     for (const c of this.ctxs.values()) {
+      if (c.held) continue;
       // Copies without `ref`: a copy holding `ref: null` would share the frames' object map and
       // widen its `ref` field type, which deoptimises the code compiled for it.
-      if (!c.held) stacks.push({ pid: c.pid, frames: c.frames.slice(0, c.size).map((f) => ({ name: f.name, childNs: f.childNs, pending: f.pending, sys: f.sys, sysRoot: f.sysRoot })) });
+      const frames = off?.release(c.pid) ?? c.frames.slice(0, c.size).map((f) => ({ name: f.name, childNs: f.childNs, pending: f.pending, sys: f.sys, sysRoot: f.sysRoot }));
+      stacks.push({ pid: c.pid, frames });
     }
     const sysOpen: PieceResult['sysOpen'] = [];
     for (const pid of this.sysKnown) sysOpen.push({ pid, open: this.sysEnter.get(pid) ?? null });
     return { model: this.model, held: this.held, stacks, sysOpen };
+  }
+
+  /** The offload held task `pid` until now: its open calls become the builder's (the task's stack here is empty). */
+  adoptFrames(pid: number, frames: PieceFrame[]): void {
+    const c = this.ctx(pid);
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      const fr = this.frameAt(c, i);
+      fr.name = f.name;
+      fr.ref = f.name === null ? null : this.ref(f.name);
+      fr.childNs = f.childNs;
+      fr.pending = f.pending;
+      fr.sys = f.sys;
+      fr.sysRoot = f.sysRoot;
+    }
+    c.size = frames.length;
+  }
+
+  private reclaim(pid: number): void {
+    const frames = this.offload!.release(pid);
+    if (frames !== null) this.adoptFrames(pid, frames);
+  }
+
+  /** Adds what the offload applied in this piece (before settleCounts, as its cells are). */
+  addOffloadSums(s: OffloadSums): void {
+    for (const x of s.functions) {
+      const f = this.fn(x.name);
+      f.calls += x.calls;
+      f.exitOnlyCalls += x.exitOnlyCalls;
+      f.timedCalls += x.timedCalls;
+      f.totalNs += x.totalNs;
+      f.selfNs += x.selfNs;
+    }
+    for (const r of s.called) this.called(r);
+    for (const e of s.edges) this.addEdge(e.caller, e.callee, e.n);
+    for (const x of s.syscalls) {
+      const st = this.sysAcc(x.name).stats;
+      st.calls += x.calls;
+      st.timedCalls += x.timedCalls;
+      st.totalNs += x.totalNs;
+    }
+    for (const x of s.sysFunctions) {
+      const fns = this.sysAcc(x.sys).functions;
+      const cell = fns.get(x.name);
+      if (cell === undefined) fns.set(x.name, { n: x.n });
+      else cell.n += x.n;
+    }
+    for (const t of s.taskCalls) {
+      const p = this.ctx(t.pid).proc;
+      p.calls += t.calls;
+      p.events += t.events;
+    }
+    const m = this.model;
+    for (const e of s.events) m.events.set(e.name, (m.events.get(e.name) ?? 0) + e.n);
+    m.records += s.records + s.hits + s.eventRecords;
+    if (s.hits > 0) m.content.functionTracer = true;
+    if (s.eventRecords > 0) m.content.events = true;
+    m.unfinishedCalls += s.unfinishedCalls;
+    m.mismatchedExits += s.mismatchedExits;
+    m.unmatchedExits += s.unmatchedExits;
+    if (s.records > 0) m.content.functionGraph = true;
   }
 
   /** Adds the next piece of the input (pieces in file order); `lineOffset` = lines before it. */

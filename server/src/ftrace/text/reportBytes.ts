@@ -8,7 +8,9 @@
  *
  * The same record shapes are first read by the WebAssembly scanner (graphScanner, a C port of
  * record/graph/fn below, about twice as fast per line); the lines it leaves come back here.
- * Where WebAssembly is unavailable these JS scanners read every line.
+ * For a piece builder the scanner also applies the graph records of the tasks the builder has
+ * settled (GraphModel), so most records never reach JS. Where WebAssembly is unavailable these
+ * JS scanners read every line.
  */
 import { forgetPieceState, MAX_DEPTH, ModelBuilder, type NameRef } from '../model';
 import type { LineBlockSink } from './lineSplitter';
@@ -16,6 +18,7 @@ import { ReportLineParser } from './reportLine';
 import { isDigit, isNameChar, isOverheadMarker } from './scan';
 import { FNV_BASIS, FNV_PRIME, NameTable } from './nameTable';
 import { GraphScanner, graphScanner, Kind, REC, Rec, SEGMENT } from './graphScanner';
+import type { GraphModel } from './graphModel';
 
 const NL = 0x0a;
 const SP = 0x20;
@@ -39,8 +42,18 @@ export class ReportBytes implements LineBlockSink {
   private lastPid = -1;
   private lastCpu = -1;
   private lastCtx = 0;
+  /** The scanner's graph model, for a piece builder (see GraphModel). */
+  private readonly gm: GraphModel | null = null;
 
-  constructor(private readonly b: ModelBuilder, private readonly slow: ReportLineParser) {}
+  constructor(private readonly b: ModelBuilder, private readonly slow: ReportLineParser) {
+    const sc = graphScanner();
+    if (sc !== null && b.isPiece && process.env.KPN_FTRACE_WASM_MODEL !== '0') {
+      this.gm = sc.model;
+      this.gm.refs = this.refs;
+      this.gm.reset();
+      b.offload = this.gm;
+    }
+  }
 
   /** After the builder's restartPiece: the next piece starts with no task or stack known. */
   restartPiece(): void {
@@ -50,6 +63,10 @@ export class ReportBytes implements LineBlockSink {
     this.slow.inStack = false;
     // Refs past the builder's REF_LIMIT are cached here only.
     for (const r of this.refs) if (r !== undefined) forgetPieceState(r);
+    if (this.gm !== null) {
+      this.gm.refs = this.refs;
+      this.gm.reset();
+    }
   }
 
   block(buf: Buffer, start: number, stop: number, firstLineNo: number): number {
@@ -72,20 +89,39 @@ export class ReportBytes implements LineBlockSink {
     return n - firstLineNo;
   }
 
-  /** Lines of buf[start, stop] through the scanner's records; OTHER records go to `line`. */
+  /**
+   * Lines of buf[start, stop] through the scanner's records; OTHER records go to `line`. Lines
+   * the graph model applied have no record: `Rec.Line` numbers the lines of one scan call.
+   */
   private scanned(sc: GraphScanner, buf: Buffer, base: number, stop: number, firstLineNo: number): number {
     sc.load(buf, base, stop + 1 - base);
     const last = stop - base;
+    const gm = this.gm;
     let n = firstLineNo;
+    let prev = n - 1;
     let at = 0;
+    let resolvedAt = -1;
     while (at <= last) {
-      const count = sc.scan(at, last);
+      const count = sc.scan(at, last, gm !== null);
       const r = sc.ints;
       for (let i = 0, o = 0; i < count; i++, o += REC) {
-        const end = r[o + Rec.End];
         const kind = r[o + Rec.Kind];
+        if (kind === Kind.Resolve) {
+          // The last record of the call; the line is read again. An event's name only needs its string.
+          if (r[o + Rec.Start] === resolvedAt) throw new Error(`line ${n + r[o + Rec.Line]}: the scanner asked twice for the names of one record`);
+          resolvedAt = r[o + Rec.Start];
+          if (r[o + Rec.Handover] === Kind.Event) this.scannedName(sc, buf, base, o, Rec.NameId);
+          else {
+            if (r[o + Rec.NameId] >= 0) this.scannedRef(sc, buf, base, o, Rec.NameId);
+            if (r[o + Rec.TailStart] >= 0 && r[o + Rec.TailId] >= 0) this.scannedRef(sc, buf, base, o, Rec.TailId);
+          }
+          break;
+        }
+        const lineNo = n + r[o + Rec.Line];
         if (kind === Kind.Other) {
-          this.line(buf, base + at, base + end, n);
+          // A record line the model applied comes between: the slow path's `=>` frames are over.
+          if (lineNo > prev + 1) this.slow.inStack = false;
+          this.line(buf, base + r[o + Rec.Start], base + r[o + Rec.End], lineNo);
         } else {
           const ctx = this.context(buf, base + r[o + Rec.CommStart], base + r[o + Rec.CommEnd] + 1, r[o + Rec.Pid], r[o + Rec.Cpu]);
           this.slow.inStack = false;
@@ -95,18 +131,24 @@ export class ReportBytes implements LineBlockSink {
             this.b.functionHitRef(ctx, name, r[o + Rec.TailStart] < 0 ? null : this.scannedRef(sc, buf, base, o, Rec.TailId));
           } else if (kind === Kind.Event) {
             this.b.event(ctx, this.scannedName(sc, buf, base, o, Rec.NameId), sc.durs[i]);
-          } else if (kind === Kind.Exit) {
-            const tail = r[o + Rec.TailStart] < 0 ? null : this.scannedRef(sc, buf, base, o, Rec.TailId);
-            this.b.exitRef(ctx, depth, sc.durs[i], tail);
           } else {
-            const name = this.scannedRef(sc, buf, base, o, Rec.NameId);
-            if (kind === Kind.Enter) this.b.enterRef(ctx, depth, name);
-            else this.b.leafRef(ctx, depth, name, sc.durs[i]);
+            if (r[o + Rec.Handover] !== 0) this.b.adoptFrames(ctx, gm!.take(ctx, true)!);
+            if (kind === Kind.Exit) {
+              const tail = r[o + Rec.TailStart] < 0 ? null : this.scannedRef(sc, buf, base, o, Rec.TailId);
+              this.b.exitRef(ctx, depth, sc.durs[i], tail);
+            } else {
+              const name = this.scannedRef(sc, buf, base, o, Rec.NameId);
+              if (kind === Kind.Enter) this.b.enterRef(ctx, depth, name);
+              else this.b.leafRef(ctx, depth, name, sc.durs[i]);
+            }
           }
         }
-        n++;
-        at = end + 1;
+        prev = lineNo;
       }
+      // Applied records at the end of the call also end a run of `=>` frames.
+      if (n + sc.lines - 1 > prev) { this.slow.inStack = false; prev = n + sc.lines - 1; }
+      n += sc.lines;
+      at = sc.next;
     }
     return n - firstLineNo;
   }
@@ -121,6 +163,7 @@ export class ReportBytes implements LineBlockSink {
       // Filled densely: a write far past the end would turn the array into a slow dictionary.
       while (refs.length <= id) refs.push(undefined);
       r = refs[id] = this.b.ref(this.scannedName(sc, buf, base, o, idField));
+      sc.model.resolve(id, r);
     }
     return r;
   }
@@ -133,7 +176,14 @@ export class ReportBytes implements LineBlockSink {
     const r = sc.ints;
     const id = r[o + idField];
     const start = idField === Rec.NameId ? Rec.NameStart : Rec.TailStart;
-    if (id >= 0) return sc.names[id] ?? (sc.names[id] = buf.toString('latin1', base + r[o + start], base + r[o + start + 1]));
+    if (id >= 0) {
+      let s = sc.names[id];
+      if (s === undefined) {
+        s = sc.names[id] = buf.toString('latin1', base + r[o + start], base + r[o + start + 1]);
+        sc.model.named(id);
+      }
+      return s;
+    }
     return this.internedName(buf, base + r[o + start], base + r[o + start + 1]);
   }
 
@@ -153,8 +203,11 @@ export class ReportBytes implements LineBlockSink {
   }
 
   private line(buf: Buffer, p: number, nl: number, lineNo: number): void {
+    // A record parsed here may be of a task the graph model holds: the builder takes it back first.
+    this.b.offloadCheck = this.gm !== null;
     if (this.record(buf, p, nl)) this.slow.inStack = false;
     else this.slow.line(buf.toString('latin1', p, nl), 0, nl - p, lineNo);
+    this.b.offloadCheck = false;
   }
 
   /** Parses the record line buf[p, nl); false leaves it to the slow path. */

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { ModelBuilder, PieceResult } from '../model';
+import { graphScanner, READ_AREA } from './graphScanner';
 import { LineSplitter } from './lineSplitter';
 import { ReportBytes } from './reportBytes';
 import { ReportLineParser } from './reportLine';
@@ -14,7 +15,7 @@ import { ReportLineParser } from './reportLine';
  * small buffer stays in cache for the scanner. One buffer per thread: a new one per piece
  * would be external memory for the GC to account.
  */
-const READ = 128 << 10;
+const READ = READ_AREA;
 let readBuf: Buffer | null = null;
 
 export interface ParsedPiece { result: PieceResult; lines: number }
@@ -33,7 +34,8 @@ class PieceParser {
     this.bytes.restartPiece();
     const b = this.b;
     const split = new LineSplitter(this.bytes, (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
-    const buf = readBuf ?? (readBuf = Buffer.allocUnsafe(READ));
+    // Read into the scanner's memory where there is one: runs of lines are then scanned in place.
+    const buf = readBuf ?? (readBuf = graphScanner()?.readBuffer() ?? Buffer.allocUnsafe(READ));
     for (let pos = start; pos < end;) {
       const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
       if (n === 0) break;

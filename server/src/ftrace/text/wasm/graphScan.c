@@ -6,9 +6,15 @@
  *
  * One record per line, REC ints: kind, end ('\n'), pid, cpu, commStart, commEnd, depth,
  * nameStart, nameEnd, tailStart, tailEnd (the exit tail, or the `<-` parent of a function
- * hit), nameId, tailId (ids of the name table, -1 once it is full); per line one double: the
+ * hit), nameId, tailId (ids of the name table, -1 once it is full), line (index from the first
+ * line of the scan call), start (of the line), handover (see Model; the record's kind in a
+ * RESOLVE record); per line one double: the
  * duration (ns, NaN when absent) of a graph record, the timestamp (ns) of an event. Positions
  * index the input.
+ *
+ * With a Model, scan also applies the graph records of the tasks the model holds to per-task
+ * stacks and counters (ModelBuilder.enterRef/leafRef/exitRef, same arithmetic in the same
+ * order) and writes no record for them.
  */
 #include <wasm_simd128.h>
 
@@ -18,12 +24,12 @@ typedef unsigned long long u64;
 /* An 8-byte load at any address (names are compared and hashed a word at a time). */
 typedef u64 __attribute__((aligned(1))) u64u;
 
-#define REC 13
+#define REC 16
 /* Name table (intern): NAMES ids at most, SLOTS = 2 * NAMES keeps probe runs short. */
 #define NAMES 65536
 #define SLOTS (2 * NAMES)
 #define POOL (1 << 20)
-enum { OTHER = 0, ENTER = 1, LEAF = 2, EXIT = 3, FN = 4, EVENT = 5 };
+enum { OTHER = 0, ENTER = 1, LEAF = 2, EXIT = 3, FN = 4, EVENT = 5, RESOLVE = 6 };
 #define NL 10
 #define SP 32
 #define TAB 9
@@ -286,22 +292,46 @@ static int intern(const u8 *b, int a, int e, int *t) {
 }
 
 /* The record at line [p, nl): fills r, returns the kind (ReportBytes.record for graph events). */
-__attribute__((noinline)) static int line(const u8 *b, int p, int nl, int *r, double *dur) {
+/*
+ * The `comm-pid [cpu]` prefix of the line at p: the position of its ']', r[2..5] = pid, cpu,
+ * commStart, commEnd; -1 when the line is no record. Reads nothing past the ']', so a line
+ * whose bytes up to there equal an earlier line's has the same prefix (scan reuses it).
+ */
+__attribute__((noinline)) static int prefix(const u8 *b, int p, int *r) {
   int f = skip_blank16(b, p);
-  if (b[f] == '=') return OTHER;
+  if (b[f] == '=') return -1;
   int br = find2(b, f, '[');
-  if (b[br] == NL) return OTHER;
+  if (b[br] == NL) return -1;
   int q = br + 1;
   int cpu = 0;
   while (is_digit(b[q])) { cpu = cpu * 10 + b[q] - '0'; q++; }
-  if (q == br + 1 || q - br - 1 > 6 || b[q] != ']') return OTHER;
+  if (q == br + 1 || q - br - 1 > 6 || b[q] != ']') return -1;
   int d = br;
   while (d > p && b[d - 1] == SP) d--;
   int pid_end = d;
   while (d > p && is_digit(b[d - 1])) d--;
-  if (d == pid_end || d <= p || b[d - 1] != '-' || pid_end - d > 10) return OTHER;
+  if (d == pid_end || d <= p || b[d - 1] != '-' || pid_end - d > 10) return -1;
   int pid = 0;
   for (int i = d; i < pid_end; i++) pid = pid * 10 + b[i] - '0';
+  r[2] = pid;
+  r[3] = cpu;
+  r[4] = f;
+  r[5] = d - 1;
+  return q;
+}
+
+/* Whether the len ≥ 1 bytes at x and y are equal, 16 at a time (both may be read 16 bytes past). */
+static int same_bytes(const u8 *x, const u8 *y, int len) {
+  int i = 0;
+  for (; i + 16 <= len; i += 16) if (!wasm_i8x16_all_true(wasm_i8x16_eq(wasm_v128_load(x + i), wasm_v128_load(y + i)))) return 0;
+  if (i == len) return 1;
+  /* Lanes past len count as equal. */
+  int m = wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(x + i), wasm_v128_load(y + i))) | (-1 << (len - i));
+  return (m & 0xffff) == 0xffff;
+}
+
+/* The record at line [p, nl) after its prefix (q: the prefix's ']'): fills r, returns the kind (ReportBytes.record). */
+__attribute__((noinline)) static int line(const u8 *b, int q, int nl, int *r, double *dur) {
   q = skip_spaces(b, q + 1);
   int colon = timestamp_end(b, q);
   if (colon < 0) {
@@ -312,10 +342,6 @@ __attribute__((noinline)) static int line(const u8 *b, int p, int nl, int *r, do
   }
   int ts_start = q;
   int ev = skip_spaces(b, colon + 1);
-  r[2] = pid;
-  r[3] = cpu;
-  r[4] = f;
-  r[5] = d - 1;
   int g = graph_event(b, ev);
   if (g != 0) return graph(b, ev + (g == 1 ? 16 : 15), nl, g == 1, r, dur);
   int e = name_end(b, ev);
@@ -339,25 +365,468 @@ __attribute__((export_name("nameTableBytes")))
 int name_table_bytes(void) { return (2 + SLOTS + 3 * NAMES) * 4 + POOL + 8; }
 
 /*
+ * Model: the graph records of one piece of a report (a PieceParser piece), for the tasks it
+ * holds. A task is held from a record that leaves its stack empty (a leaf or exit at depth 0:
+ * the stack after it is empty whatever came before, so ModelBuilder has settled the task too)
+ * until a record the model cannot apply: a name JS keeps (past the name table or the id range)
+ * or a full table. That record goes to JS with `handover` set, and JS takes the task's open
+ * calls (take) and applies its records until the next emptying record the scanner sees; a name
+ * JS has not resolved yet only pauses the scan (RESOLVE). Records of tasks not held go to JS as
+ * before. What the model applies it counts by normalised-name id (norm) and syscall id, which
+ * JS assigns once per spelling (spellNorm/spellSys, kept from piece to piece like the name
+ * table); JS reads the sums back once per piece (GraphModel.flush) and resets it.
+ */
+#define NORMS 65535                 /* norm and syscall ids < NORMS: an edge key (a << 16 | b) + 1 fits in 32 bits */
+#define TASKS 4096                  /* tasks per piece the model can hold */
+#define TASK_SLOTS (2 * TASKS)
+#define EDGE_BITS 18
+#define EDGE_SLOTS (1 << EDGE_BITS)
+#define SYSFN_BITS 16
+#define SYSFN_SLOTS (1 << SYSFN_BITS)
+#define HEAP_FRAMES (1 << 17)       /* frames of all stacks of a piece */
+#define PENDING (1 << 16)           /* callees of unknown calls per piece */
+enum { JS = 0, HELD = 1 };
+
+/* norm -1: a call whose entry is not known (ModelBuilder's null name); pending: its callees (Pending list, -1: none). */
+typedef struct { int norm; int sys; int root; int pending; double child; } Frame;
+typedef struct { int callee; int count; int next; } Pending;
+/* seen: JS has had a record of the task in this piece (and named it); calls, events: what the model counted for it. */
+typedef struct { int key; int state; int pending; int calls; int size; int cap; int frames; int seen; int events; int pad; } Task;
+
+typedef struct {
+  /* Read by JS (GraphModel): counters of the piece, then `take`'s answer. */
+  int records, unfinished, mismatched, ntasks, nfns, nsys, ncalled, nedges, nsysfns, heap, took, unmatched, npend;
+  int edge, sf;                             /* reserve_call's slots (no stack: nothing may take a local's address) */
+  int hits, events;                         /* function-tracer hits and events counted here */
+  int spellNorm[NAMES], spellSys[NAMES];    /* per name-table id: norm + 1 (0: not resolved yet, -1: JS keeps it), syscall + 1 (0: none) */
+  u8 called[NAMES];                         /* per spelling: called in this piece (ModelBuilder.called notes variants) */
+  u8 named[NAMES];                          /* per name-table id: JS has its string (an event's name) */
+  int evCount[NAMES], evList[NAMES];        /* per event name id, this piece */
+  int nev;
+  int calledList[NAMES];
+  int fnCalls[NORMS], fnTimed[NORMS], fnExitOnly[NORMS];
+  double fnTotal[NORMS], fnSelf[NORMS];
+  u8 fnSeen[NORMS];
+  int fnList[NORMS];
+  int sysCalls[NORMS], sysTimed[NORMS];
+  double sysTotal[NORMS];
+  u8 sysSeen[NORMS];
+  int sysList[NORMS];
+  u32 edgeKey[EDGE_SLOTS];                  /* (caller << 16 | callee) + 1, 0: free */
+  int edgeCount[EDGE_SLOTS], edgeList[EDGE_SLOTS / 2];
+  u32 sysfnKey[SYSFN_SLOTS];                /* (syscall << 16 | norm) + 1 */
+  int sysfnCount[SYSFN_SLOTS], sysfnList[SYSFN_SLOTS / 2];
+  int taskSlot[TASK_SLOTS];                 /* task index + 1, 0: free */
+  Task tasks[TASKS];
+  Frame frames[HEAP_FRAMES];
+  Pending pend[PENDING];
+} Model;
+
+__attribute__((export_name("modelBytes")))
+int model_bytes(void) { return sizeof(Model); }
+
+/* Offsets JS reads the model through (GraphModel), in the order of its Layout. */
+__attribute__((export_name("modelLayout")))
+void model_layout(Model *m, int *out) {
+  int base = (int)m;
+  out[0] = (int)m->spellNorm - base; out[1] = (int)m->spellSys - base; out[2] = (int)m->calledList - base;
+  out[3] = (int)m->fnCalls - base; out[4] = (int)m->fnTimed - base; out[5] = (int)m->fnTotal - base;
+  out[6] = (int)m->fnSelf - base; out[7] = (int)m->fnList - base; out[8] = (int)m->sysCalls - base;
+  out[9] = (int)m->sysTimed - base; out[10] = (int)m->sysTotal - base; out[11] = (int)m->sysList - base;
+  out[12] = (int)m->edgeKey - base; out[13] = (int)m->edgeCount - base; out[14] = (int)m->edgeList - base;
+  out[15] = (int)m->sysfnKey - base; out[16] = (int)m->sysfnCount - base; out[17] = (int)m->sysfnList - base;
+  out[18] = (int)m->tasks - base; out[19] = (int)m->frames - base; out[20] = sizeof(Task); out[21] = sizeof(Frame);
+  out[22] = (int)m->fnExitOnly - base; out[23] = (int)m->pend - base; out[24] = (int)m->named - base;
+  out[25] = (int)m->evCount - base; out[26] = (int)m->evList - base; out[27] = (int)&m->nev - base;
+}
+
+/* Forgets the piece (counters, sums, tasks, stacks), keeping the spellings' ids. */
+__attribute__((export_name("modelReset")))
+void model_reset(Model *m) {
+  for (int i = 0; i < m->ncalled; i++) m->called[m->calledList[i]] = 0;
+  for (int i = 0; i < m->nev; i++) m->evCount[m->evList[i]] = 0;
+  for (int i = 0; i < m->nfns; i++) {
+    int n = m->fnList[i];
+    m->fnCalls[n] = m->fnTimed[n] = m->fnExitOnly[n] = 0; m->fnTotal[n] = m->fnSelf[n] = 0; m->fnSeen[n] = 0;
+  }
+  for (int i = 0; i < m->nsys; i++) {
+    int n = m->sysList[i];
+    m->sysCalls[n] = m->sysTimed[n] = 0; m->sysTotal[n] = 0; m->sysSeen[n] = 0;
+  }
+  for (int i = 0; i < m->nedges; i++) { m->edgeKey[m->edgeList[i]] = 0; m->edgeCount[m->edgeList[i]] = 0; }
+  for (int i = 0; i < m->nsysfns; i++) { m->sysfnKey[m->sysfnList[i]] = 0; m->sysfnCount[m->sysfnList[i]] = 0; }
+  for (int i = 0; i < TASK_SLOTS; i++) m->taskSlot[i] = 0;
+  m->records = m->unfinished = m->mismatched = m->ntasks = m->nfns = m->nsys = 0;
+  m->ncalled = m->nedges = m->nsysfns = m->heap = m->took = m->unmatched = m->npend = 0;
+  m->hits = m->events = m->nev = 0;
+}
+
+/* The task of context key `key`, added (not held) if new; null when the table is full. */
+static Task *task_of(Model *m, int key) {
+  for (u32 s = (u32)key * 0x9e3779b1u >> 19;; s = (s + 1) & (TASK_SLOTS - 1)) {
+    int v = m->taskSlot[s];
+    if (v == 0) {
+      if (m->ntasks >= TASKS) return 0;
+      Task *t = &m->tasks[m->ntasks];
+      t->key = key; t->state = JS; t->pending = 0; t->calls = 0; t->size = 0; t->cap = 0; t->frames = 0;
+      t->seen = 0; t->events = 0;
+      m->taskSlot[s] = ++m->ntasks;
+      return t;
+    }
+    if (m->tasks[v - 1].key == key) return &m->tasks[v - 1];
+  }
+}
+
+/* The slot of key k (≠ 0) in a table of 1 << bits slots, added with count 0 if new; -1 when the table is half full. */
+static int slot_of(u32 *keys, int *list, int *used, int bits, u32 k) {
+  int size = 1 << bits;
+  for (u32 s = (k * 0x9e3779b1u) >> (32 - bits);; s = (s + 1) & (size - 1)) {
+    u32 v = keys[s];
+    if (v == k) return s;
+    if (v == 0) {
+      if (*used >= size / 2) return -1;
+      keys[s] = k;
+      list[(*used)++] = s;
+      return s;
+    }
+  }
+}
+
+/* Room for frames [0, need) of t: stacks grow by doubling, in the piece's heap. */
+static int reserve(Model *m, Task *t, int need) {
+  if (need <= t->cap) return 1;
+  int cap = t->cap < 8 ? 8 : 2 * t->cap;
+  while (cap < need) cap *= 2;
+  if (m->heap + cap > HEAP_FRAMES) return 0;
+  Frame *to = &m->frames[m->heap], *from = &m->frames[t->frames];
+  for (int i = 0; i < t->size; i++) to[i] = from[i];
+  t->frames = m->heap;
+  t->cap = cap;
+  m->heap += cap;
+  return 1;
+}
+
+static void fn_seen(Model *m, int n) { if (!m->fnSeen[n]) { m->fnSeen[n] = 1; m->fnList[m->nfns++] = n; } }
+static void sys_seen(Model *m, int s) { if (!m->sysSeen[s]) { m->sysSeen[s] = 1; m->sysList[m->nsys++] = s; } }
+
+/* ModelBuilder.graphCall. */
+static void graph_call(Model *m, Task *t, int spell, int n) {
+  fn_seen(m, n);
+  if (!m->called[spell]) { m->called[spell] = 1; m->calledList[m->ncalled++] = spell; }
+  m->fnCalls[n]++;
+  t->calls++;
+  m->records++;
+}
+
+/* ModelBuilder.sysCall; `sf` is the (syscall, function) slot reserved for a call that is not the root. */
+static void sys_call(Model *m, int sys, int sf, int root, double dur) {
+  sys_seen(m, sys);
+  if (root) {
+    m->sysCalls[sys]++;
+    if (dur == dur) { m->sysTimed[sys]++; m->sysTotal[sys] += dur; }
+  } else {
+    m->sysfnCount[sf]++;
+  }
+}
+
+/* Whether name id `id` is resolved (1), waits for JS to resolve it (RESOLVE), or stays with JS (0). */
+static int name_known(const Model *m, int id) {
+  if (id < 0 || m->spellNorm[id] < 0) return 0;
+  return m->spellNorm[id] == 0 ? RESOLVE : 1;
+}
+
+/* As name_known for the names of record r (an exit's tail, a hit's name and parent). */
+static int names_known(const Model *m, int kind, const int *r) {
+  if (kind == EXIT) return r[9] >= 0 ? name_known(m, r[12]) : 1;
+  int a = name_known(m, r[11]);
+  if (kind != FN || r[9] < 0 || a == 0) return a;
+  int p = name_known(m, r[12]);
+  return p == 1 ? a : p;
+}
+
+/* ModelBuilder.drop: frees frames ≥ size, counting the named ones as unfinished. */
+static void drop(Model *m, Task *t, Frame *fr, int size) {
+  for (int i = size; i < t->size; i++) if (fr[i].norm >= 0) m->unfinished++;
+  t->size = size;
+}
+
+/* ModelBuilder.openSlot (room for depth frames reserved): frees frames ≥ depth, fills unknown calls below it. */
+static void open_slot(Model *m, Task *t, Frame *fr, int depth) {
+  if (t->size > depth) drop(m, t, fr, depth);
+  while (t->size < depth) {
+    Frame *f = &fr[t->size++];
+    f->norm = -1; f->sys = -1; f->root = 0; f->pending = -1; f->child = 0;
+  }
+}
+
+/* The node of callee n in an unknown call's pending list (room for one new node checked). */
+static void pend(Model *m, Frame *f, int n) {
+  for (int i = f->pending; i >= 0; i = m->pend[i].next) if (m->pend[i].callee == n) { m->pend[i].count++; return; }
+  Pending *p = &m->pend[m->npend];
+  p->callee = n; p->count = 1; p->next = f->pending;
+  f->pending = m->npend++;
+}
+
+/*
+ * What a call of norm n under a parent (pn, ps: its norm and syscall, -1 for none or an unknown
+ * call, has: whether there is a parent) needs reserved: the edge slot m->edge (named parent) or
+ * a pending node (unknown parent), and the (syscall, function) slot m->sf when it runs inside
+ * its parent's syscall. 0 when a table is full.
+ */
+static int reserve_call(Model *m, int has, int pn, int ps, int n) {
+  if (has && pn >= 0) {
+    m->edge = slot_of(m->edgeKey, m->edgeList, &m->nedges, EDGE_BITS, ((u32)pn << 16 | (u32)n) + 1);
+    if (m->edge < 0) return 0;
+  } else if (has && m->npend >= PENDING) {
+    return 0;
+  }
+  if (ps >= 0) {
+    m->sf = slot_of(m->sysfnKey, m->sysfnList, &m->nsysfns, SYSFN_BITS, ((u32)ps << 16 | (u32)n) + 1);
+    if (m->sf < 0) return 0;
+  }
+  return 1;
+}
+
+/* ModelBuilder.link with the slot reserve_call found. */
+static void link(Model *m, Frame *parent, int edge, int n) {
+  if (parent == 0) return;
+  if (parent->norm >= 0) m->edgeCount[edge]++;
+  else pend(m, parent, n);
+}
+
+/* An exit of an unknown call (frame null: none open at depth) named by its tail (ModelBuilder.exitRef). */
+static int exit_only(Model *m, Task *t, int depth, int tail, int tailSpell, int tailSys, Frame *frame, double dur) {
+  Frame *fr = &m->frames[t->frames];
+  int has = depth > 0;
+  int pn = -1, ps = -1;
+  if (has && depth - 1 < t->size) { pn = fr[depth - 1].norm; ps = fr[depth - 1].sys; }
+  if (!reserve_call(m, has, pn, ps, tail)) return 0;
+  if (frame != 0) {
+    for (int i = frame->pending; i >= 0; i = m->pend[i].next) {
+      if (slot_of(m->edgeKey, m->edgeList, &m->nedges, EDGE_BITS, ((u32)tail << 16 | (u32)m->pend[i].callee) + 1) < 0) return 0;
+    }
+  }
+  m->records++;
+  if (frame == 0) open_slot(m, t, fr, depth);
+  Frame *parent = has ? &fr[depth - 1] : 0;
+  fn_seen(m, tail);
+  if (!m->called[tailSpell]) { m->called[tailSpell] = 1; m->calledList[m->ncalled++] = tailSpell; }
+  m->fnExitOnly[tail]++;
+  t->calls++;
+  if (frame != 0) {
+    for (int i = frame->pending; i >= 0; i = m->pend[i].next) {
+      int s = slot_of(m->edgeKey, m->edgeList, &m->nedges, EDGE_BITS, ((u32)tail << 16 | (u32)m->pend[i].callee) + 1);
+      m->edgeCount[s] += m->pend[i].count;
+    }
+  }
+  link(m, parent, m->edge, tail);
+  int sys = ps >= 0 ? ps : tailSys;
+  if (sys >= 0) sys_call(m, sys, m->sf, ps < 0, dur);
+  if (dur == dur) {
+    m->fnTimed[tail]++;
+    m->fnTotal[tail] += dur;
+    m->fnSelf[tail] += dur - (frame != 0 ? frame->child : 0);
+    if (parent) parent->child += dur;
+  }
+  t->size = depth;
+  return 1;
+}
+
+/*
+ * Applies an entry/leaf/exit of held task t (names known) as ModelBuilder.enterRef/leafRef/
+ * exitRef do; 0 when a table or the stack heap is full. What it changed by then (an exit's drop
+ * of deeper calls) is what JS would change first, and leaves JS nothing to redo.
+ */
+static int apply(Model *m, Task *t, int kind, int depth, const int *r, double dur) {
+  if (!reserve(m, t, kind == ENTER ? depth + 1 : depth)) return 0;
+  Frame *fr = &m->frames[t->frames];
+  if (kind == EXIT) {
+    int tailSpell = r[9] >= 0 ? r[12] : -1;
+    int tail = tailSpell >= 0 ? m->spellNorm[tailSpell] - 1 : -1;
+    if (t->size > depth + 1) drop(m, t, fr, depth + 1);
+    Frame *f = t->size == depth + 1 ? &fr[depth] : 0;
+    if (f != 0 && f->norm >= 0) {
+      m->records++;
+      int n = f->norm;
+      if (tail >= 0 && tail != n) m->mismatched++;
+      if (f->root && dur == dur) { sys_seen(m, f->sys); m->sysTimed[f->sys]++; m->sysTotal[f->sys] += dur; }
+      if (dur == dur) {
+        m->fnTimed[n]++;
+        m->fnTotal[n] += dur;
+        m->fnSelf[n] += dur - f->child;
+        if (depth > 0) fr[depth - 1].child += dur;
+      }
+      t->size = depth;
+      return 1;
+    }
+    if (tail < 0) {
+      m->records++;
+      if (f == 0) open_slot(m, t, fr, depth);
+      m->unmatched++;
+      if (depth > 0 && dur == dur) fr[depth - 1].child += dur;
+      t->size = depth;
+      return 1;
+    }
+    return exit_only(m, t, depth, tail, tailSpell, m->spellSys[tailSpell] - 1, f, dur);
+  }
+  int spell = r[11];
+  int n = m->spellNorm[spell] - 1, rsys = m->spellSys[spell] - 1;
+  int has = depth > 0;
+  int pn = -1, ps = -1;
+  if (has && depth - 1 < t->size) { pn = fr[depth - 1].norm; ps = fr[depth - 1].sys; }
+  if (!reserve_call(m, has, pn, ps, n)) return 0;
+  open_slot(m, t, fr, depth);
+  Frame *parent = has ? &fr[depth - 1] : 0;
+  graph_call(m, t, spell, n);
+  link(m, parent, m->edge, n);
+  /* Entry: the frame's syscall is the parent's, else its own; leaf: the same, the root when the parent has none. */
+  int sys = ps >= 0 ? ps : rsys;
+  if (kind == ENTER) {
+    Frame *f = &fr[depth];
+    f->norm = n;
+    f->child = 0;
+    f->pending = -1;
+    f->sys = sys;
+    f->root = ps < 0 && sys >= 0;
+    if (sys >= 0) sys_call(m, sys, m->sf, f->root, __builtin_nan(""));
+    t->size = depth + 1;
+  } else {
+    if (sys >= 0) sys_call(m, sys, m->sf, ps < 0, dur);
+    if (dur == dur) {
+      m->fnTimed[n]++;
+      m->fnTotal[n] += dur;
+      m->fnSelf[n] += dur;
+      if (parent) parent->child += dur;
+    }
+  }
+  return 1;
+}
+
+/* A function-tracer hit `name <-parent` of a task JS has seen (ModelBuilder.functionHitRef); 0 when the edge table is full. */
+static int hit(Model *m, Task *t, const int *r) {
+  int spell = r[11];
+  int n = m->spellNorm[spell] - 1;
+  int pn = r[9] >= 0 ? m->spellNorm[r[12]] - 1 : -1;
+  if (pn >= 0 && !reserve_call(m, 1, pn, -1, n)) return 0;
+  fn_seen(m, n);
+  if (!m->called[spell]) { m->called[spell] = 1; m->calledList[m->ncalled++] = spell; }
+  m->fnCalls[n]++;
+  t->calls++;
+  m->hits++;
+  if (pn >= 0) m->edgeCount[m->edge]++;
+  return 1;
+}
+
+/* An event of a task JS has seen (ModelBuilder.event); syscall events stay with JS (their pairing lives there). */
+static int event(Model *m, Task *t, const u8 *b, const int *r) {
+  int id = r[11];
+  if (id < 0 || (r[8] - r[7] > 4 && b[r[7]] == 's' && b[r[7] + 1] == 'y' && b[r[7] + 2] == 's' && b[r[7] + 3] == '_')) return 0;
+  if (!m->named[id]) return RESOLVE;
+  if (m->evCount[id]++ == 0) m->evList[m->nev++] = id;
+  t->events++;
+  m->events++;
+  return 1;
+}
+
+/*
+ * 1 when record r was applied here, RESOLVE when it waits for JS to resolve its names, else 0:
+ * it goes to JS, with *handover = 1 when JS must first take the task's open calls. The first
+ * record of a task in the piece always goes to JS, which names the task from it.
+ */
+static int consume(Model *m, const u8 *b, int kind, const int *r, int *handover, double dur) {
+  int pid = r[2];
+  Task *t = task_of(m, pid == 0 ? -1 - r[3] : pid);
+  *handover = 0;
+  if (t == 0) return 0;
+  if (!t->seen) { t->seen = 1; if (kind > EXIT) return 0; }
+  if (kind == EVENT) return event(m, t, b, r);
+  if (kind == FN) {
+    int known = names_known(m, kind, r);
+    return known == 1 ? hit(m, t, r) : known;
+  }
+  int depth = r[6];
+  if (t->state == HELD) {
+    int known = names_known(m, kind, r);
+    if (known == RESOLVE) return RESOLVE;
+    if (known && apply(m, t, kind, depth, r, dur)) return 1;
+    t->state = JS;
+    t->pending = 1;
+    *handover = 1;
+    return 0;
+  }
+  /* JS applies this one; if it empties the stack, the task is held from the next record (unless JS has yet to take its frames). */
+  if (kind != ENTER && depth == 0 && !t->pending) { t->state = HELD; t->size = 0; }
+  return 0;
+}
+
+/*
+ * JS takes the open calls of task `key` (a handover, or a record JS parsed itself while the
+ * model held the task): returns how many, at frames index m->took, or -1 when the model does
+ * not hold them. The task is JS's from then on.
+ */
+__attribute__((export_name("take")))
+int take(Model *m, int key, int handover) {
+  Task *t = task_of(m, key);
+  if (t == 0) return -1;
+  if (handover ? !t->pending : t->state != HELD) return -1;
+  t->pending = 0;
+  t->state = JS;
+  m->took = t->frames;
+  return t->size;
+}
+
+/*
  * Scans the lines of b[start, stop] (b[stop] is '\n', and the input is followed by 16 zero
- * bytes) into at most cap records; returns how many lines it read.
+ * bytes) into at most cap records; returns how many records it wrote. With a model (m ≠ 0) the
+ * graph records it applies get no record, and a line it leaves to JS (OTHER) ends the call, so
+ * JS's slow path sees the tasks' state as of that line; so do a handover (the task is held again
+ * from its next emptying record, which the next call may see) and a record of a held task whose
+ * names JS has not resolved yet (RESOLVE: the line is not counted, the next call reads it again).
+ * out[cap * REC] is the number of lines read, out[cap * REC + 1] the position after them.
  */
 __attribute__((export_name("scan")))
-int scan(const u8 *b, int start, int stop, int *out, double *durs, int cap, int *names) {
+int scan(const u8 *b, int start, int stop, int *out, double *durs, int cap, int *names, Model *m) {
   int n = 0;
   int p = start;
+  int lines = 0;
+  /* The last prefix read: its line's start, length (through ']'), pid, cpu, comm start and end (from the start). */
+  int pp = 0, pl = 0, ppid = 0, pcpu = 0, pcs = 0, pce = 0;
   while (p <= stop && n < cap) {
     int nl = find2(b, p, NL);
     int *r = out + n * REC;
     r[1] = nl;
-    int kind = line(b, p, nl, r, durs + n);
+    int kind = OTHER;
+    /* Runs of lines of one task share the prefix byte for byte (the columns are padded). */
+    if (pl > 0 && pl <= nl - p && same_bytes(b + p, b + pp, pl)) {
+      r[2] = ppid; r[3] = pcpu; r[4] = p + pcs; r[5] = p + pce;
+      kind = line(b, p + pl - 1, nl, r, durs + n);
+    } else {
+      int q = prefix(b, p, r);
+      pl = 0;
+      if (q >= 0) {
+        pp = p; pl = q + 1 - p; ppid = r[2]; pcpu = r[3]; pcs = r[4] - p; pce = r[5] - p;
+        kind = line(b, q, nl, r, durs + n);
+      }
+    }
     r[0] = kind;
+    r[13] = lines;
+    r[14] = p;
+    r[15] = 0;
+    lines++;
+    p = nl + 1;
     if (kind != OTHER) {
       r[11] = kind == EXIT ? -1 : intern(b, r[7], r[8], names);
       r[12] = (kind == EXIT || kind == FN) && r[9] >= 0 ? intern(b, r[9], r[10], names) : -1;
+      if (m != 0) {
+        int c = consume(m, b, kind, r, &r[15], durs[n]);
+        if (c == 1) continue;
+        if (c == RESOLVE) { r[15] = kind; r[0] = RESOLVE; lines--; p = r[14]; n++; break; }
+      }
     }
     n++;
-    p = nl + 1;
+    if (m != 0 && (kind == OTHER || r[15])) break;
   }
+  out[cap * REC] = lines;
+  out[cap * REC + 1] = p;
   return n;
 }
