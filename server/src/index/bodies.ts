@@ -28,6 +28,10 @@ const TYPE_HEAD = /\b(struct|union|enum)(?:\s+[A-Za-z_]\w*)?\s*$/;
 
 const enum Kind { Function, Data, Struct, Enum }
 
+/** What findBodies must look at inside braces once a line's first token is passed (charCodeAt of a lone surrogate is < 65536). */
+const INSIDE = new Uint8Array(65536);
+for (const ch of '\n/"\'{}') INSIDE[ch.charCodeAt(0)] = 1;
+
 /**
  * Ranges [from, to) the parser may skip, flattened, in order; undefined when braces do not
  * balance. They are function body interiors and, when `original` (the unmasked text) is given,
@@ -54,6 +58,11 @@ export function findBodies(text: string, original?: string): number[] | undefine
   let stmtPlain = false;
   let parens = 0;
   for (let i = 0; i < n; i++) {
+    // Inside braces, past a line's first token, only a few characters matter: most of a file.
+    if (depth > 0 && !lineStart) {
+      while (i < n && INSIDE[text.charCodeAt(i)] !== 1) i++;
+      if (i >= n) break;
+    }
     const c = text.charCodeAt(i);
     if (c === 10) { lineStart = true; continue; }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) continue;

@@ -13,6 +13,7 @@ export function looksBinary(buf: Buffer): boolean {
  */
 export function isPreprocessorOnly(text: string): boolean {
   const n = text.length;
+  const slash = new NextSlash(text);
   let inComment = false;
   let continuation = false;
   let i = 0;
@@ -38,7 +39,7 @@ export function isPreprocessorOnly(text: string): boolean {
     }
     if (significant >= 0) {
       if (!continuation && text.charCodeAt(significant) !== 35 /* # */) return false;
-      const state = commentStateAfter(text, significant, e);
+      const state = slash.before(significant, e) ? commentStateAfter(text, significant, e) : false;
       if (state === undefined) return false;
       inComment = state;
     }
@@ -50,10 +51,27 @@ export function isPreprocessorOnly(text: string): boolean {
   return true;
 }
 
+/**
+ * Where the next `/` is, found once and reused while the scan moves forward: a search per
+ * directive line went on to the end of the file whenever its line had none (a register header
+ * is thousands of such lines), which made the whole test quadratic.
+ */
+class NextSlash {
+  private next = -1;
+  constructor(private readonly text: string) {}
+
+  /** Whether a `/` occurs in [from, end). */
+  before(from: number, end: number): boolean {
+    if (this.next < from) {
+      this.next = this.text.indexOf('/', from);
+      if (this.next < 0) this.next = this.text.length;
+    }
+    return this.next < end;
+  }
+}
+
 /** Whether a block comment is open at `end`, scanning a directive's tail; undefined on a quote. */
 function commentStateAfter(text: string, from: number, end: number): boolean | undefined {
-  let slash = text.indexOf('/', from);
-  if (slash < 0 || slash >= end) return false;
   let open = false;
   for (let k = from; k < end; k++) {
     const c = text.charCodeAt(k);
