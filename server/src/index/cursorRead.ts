@@ -31,7 +31,7 @@ export const VARIADIC = -1;
 const IDENTIFIERS = new Set(['identifier', 'field_identifier', 'type_identifier']);
 
 /** Moves to the first child in `field`; stays put and returns false when there is none. */
-function toField(c: TreeCursor, field: string): boolean {
+export function toField(c: TreeCursor, field: string): boolean {
   if (!c.gotoFirstChild()) return false;
   do {
     if (c.currentFieldName === field) return true;
@@ -40,7 +40,7 @@ function toField(c: TreeCursor, field: string): boolean {
   return false;
 }
 
-function toFirstNamed(c: TreeCursor): boolean {
+export function toFirstNamed(c: TreeCursor): boolean {
   if (!c.gotoFirstChild()) return false;
   do {
     if (c.nodeIsNamed) return true;
@@ -49,7 +49,7 @@ function toFirstNamed(c: TreeCursor): boolean {
   return false;
 }
 
-function up(c: TreeCursor, levels: number): void {
+export function up(c: TreeCursor, levels: number): void {
   for (let k = 0; k < levels; k++) c.gotoParent();
 }
 

@@ -10,7 +10,7 @@ import Parser = require('tree-sitter');
 import type { SyntaxNode } from 'tree-sitter';
 import { FUNCTION_POINTER, VALUE_IDENTIFIER } from './bodies';
 import { scanCalls, type ScannedCall } from './callScan';
-import { readDeclarator, readFunctionFields, VARIADIC } from './cursorRead';
+import { readDeclarator, readFunctionFields, toField, toFirstNamed, up, VARIADIC } from './cursorRead';
 import { LineTable } from './lineTable';
 import { maskAttributes, MASKED_MACROS } from './mask';
 import { parseSkeleton } from './skeletonParse';
@@ -327,61 +327,91 @@ function declaration(ctx: Ctx, node: SyntaxNode): void {
     // nodes cost more than parsing them. Only a plain identifier in value position can register one.
     if (!VALUE_IDENTIFIER.test(ctx.text.slice(value.startIndex, value.endIndex))) continue;
     const instancePos = pos(declarator.startPosition);
-    initializer(ctx, value, instance, struct, isArray ? 'array' : 'struct', '', instancePos);
+    initializer(ctx, value.walk(), instance, struct, isArray ? 'array' : 'struct', '', instancePos);
   }
 }
 
 /**
- * Walks an initialiser list. In an array each element is its own instance (`arr[IDX]`);
- * in a struct nested lists extend the field path (`ops.open`).
+ * Walks the initialiser list at the cursor, which is left where it was. In an array each element
+ * is its own instance (`arr[IDX]`); in a struct nested lists extend the field path (`ops.open`).
+ * A cursor, not SyntaxNodes: ops tables are large, and a node per item cost 10 % of indexing.
  */
-function initializer(ctx: Ctx, list: SyntaxNode, instance: string, struct: string, kind: 'array' | 'struct', path: string, instancePos: Position): void {
+function initializer(ctx: Ctx, c: Parser.TreeCursor, instance: string, struct: string, kind: 'array' | 'struct', path: string, instancePos: Position): void {
+  if (!c.gotoFirstChild()) return;
   let positional = 0;
-  for (const item of list.namedChildren) {
-    if (item.type === 'comment') continue;
-    let key: string;
-    let value: SyntaxNode | null;
-    if (item.type === 'initializer_pair') {
-      const designators = item.childrenForFieldName('designator');
-      key = designators.map((d) => (d.type === 'field_designator' ? '.' + d.text.replace(/^\.\s*/, '') : `[${d.text.replace(/^\[\s*|\s*\]$/g, '')}]`)).join('');
-      value = item.childForFieldName('value');
-      const last = designators[designators.length - 1];
-      if (last && last.type === 'subscript_designator') {
-        const idx = last.text.replace(/^\[\s*|\s*\]$/g, '');
-        if (/^\d+$/.test(idx)) positional = Number(idx) + 1;
-      }
-    } else {
-      key = `[${positional}]`;
+  do {
+    if (!c.nodeIsNamed) continue;
+    const type = c.nodeType;
+    if (type === 'comment') continue;
+    if (type !== 'initializer_pair') {
+      const key = `[${positional}]`;
       positional++;
-      value = item;
-    }
-    if (!value) continue;
-    if (kind === 'array' && path === '') {
-      const element = `${instance}${key.startsWith('[') ? key : '[' + key + ']'}`;
-      if (value.type === 'initializer_list') initializer(ctx, value, element, struct, 'struct', '', pos(value.startPosition));
-      else member(ctx, value, instance, struct, key, instancePos);
+      initializerValue(ctx, c, key, instance, struct, kind, path, instancePos);
       continue;
     }
-    const field = path + (key.startsWith('.') ? (path ? key : key.slice(1)) : key);
-    if (value.type === 'initializer_list') initializer(ctx, value, instance, struct, 'struct', field, instancePos);
-    else member(ctx, value, instance, struct, field, instancePos);
-  }
+    // `.a.b[2] = value`: designators, then the value.
+    if (!c.gotoFirstChild()) continue;
+    let key = '';
+    // `[3] = …` moves the position of the next positional element; only the last designator counts.
+    let next = -1;
+    do {
+      const field = c.currentFieldName;
+      if (field === 'designator') {
+        const d = ctx.masked.slice(c.startIndex, c.endIndex);
+        next = -1;
+        if (c.nodeType === 'field_designator') {
+          key += '.' + d.replace(/^\.\s*/, '');
+        } else {
+          const idx = d.replace(/^\[\s*|\s*\]$/g, '');
+          key += `[${idx}]`;
+          if (c.nodeType === 'subscript_designator' && /^\d+$/.test(idx)) next = Number(idx) + 1;
+        }
+      } else if (field === 'value') {
+        initializerValue(ctx, c, key, instance, struct, kind, path, instancePos);
+        break;
+      }
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+    if (next >= 0) positional = next;
+  } while (c.gotoNextSibling());
+  c.gotoParent();
 }
 
-function member(ctx: Ctx, value: SyntaxNode, instance: string, struct: string, field: string, instancePos: Position): void {
-  let v: SyntaxNode | null = value;
-  for (;;) {
-    if (!v) return;
-    if (v.type === 'pointer_expression') v = v.childForFieldName('argument');
-    else if (v.type === 'cast_expression') v = v.childForFieldName('value');
-    else if (v.type === 'parenthesized_expression') v = v.namedChild(0);
-    else break;
+/** One value of an initialiser list at the cursor, under `key` (`.open`, `[3]`). */
+function initializerValue(ctx: Ctx, c: Parser.TreeCursor, key: string, instance: string, struct: string, kind: 'array' | 'struct', path: string, instancePos: Position): void {
+  const list = c.nodeType === 'initializer_list';
+  if (kind === 'array' && path === '') {
+    const element = `${instance}${key.startsWith('[') ? key : '[' + key + ']'}`;
+    if (list) initializer(ctx, c, element, struct, 'struct', '', pos(c.startPosition));
+    else member(ctx, c, instance, struct, key, instancePos);
+    return;
   }
-  if (!v || v.type !== 'identifier') return;
-  const name = v.text;
-  if (NOT_FUNCTIONS.has(name) || ALL_CAPS.test(name)) return;
-  const ops: OpsAssignment = { instance, struct, field, fn: name, file: ctx.file, pos: pos(v.startPosition), instancePos };
-  ctx.facts.ops.push(ops);
+  const field = path + (key.startsWith('.') ? (path ? key : key.slice(1)) : key);
+  if (list) initializer(ctx, c, instance, struct, 'struct', field, instancePos);
+  else member(ctx, c, instance, struct, field, instancePos);
+}
+
+/** A value that names a function (`fn`, `&fn`, `(cast)fn`, `(fn)`) at the cursor, which is left where it was. */
+function member(ctx: Ctx, c: Parser.TreeCursor, instance: string, struct: string, field: string, instancePos: Position): void {
+  let levels = 0;
+  for (;;) {
+    const type = c.nodeType;
+    const moved = type === 'pointer_expression' ? toField(c, 'argument')
+      : type === 'cast_expression' ? toField(c, 'value')
+      : type === 'parenthesized_expression' ? toFirstNamed(c)
+      : undefined;
+    if (moved === undefined) break;
+    if (!moved) { up(c, levels); return; }
+    levels++;
+  }
+  if (c.nodeType === 'identifier') {
+    const name = ctx.masked.slice(c.startIndex, c.endIndex);
+    if (!NOT_FUNCTIONS.has(name) && !ALL_CAPS.test(name)) {
+      const ops: OpsAssignment = { instance, struct, field, fn: name, file: ctx.file, pos: pos(c.startPosition), instancePos };
+      ctx.facts.ops.push(ops);
+    }
+  }
+  up(c, levels);
 }
 
 function structType(ctx: Ctx, node: SyntaxNode): void {
