@@ -543,9 +543,14 @@ function pos(p: Parser.Point): Position {
   return { line: p.row, col: p.column };
 }
 
+/** Comments blanked, runs of blanks made one space (signatures, types): called several times per definition. */
 function fold(s: string): string {
-  return s.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\s+/g, ' ').trim();
+  const t = s.indexOf('/*') < 0 ? s : s.replace(/\/\*[\s\S]*?\*\//g, ' ');
+  return (MULTI_BLANK.test(t) ? t.replace(/\s+/g, ' ') : t).trim();
 }
+
+/** Blanks that fold would rewrite: two in a row, or one that is not a space. */
+const MULTI_BLANK = /\s\s|[\t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 /** Splits macro arguments on commas outside parentheses. */
 function splitTopLevel(s: string): string[] {
