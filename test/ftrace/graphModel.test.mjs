@@ -33,6 +33,16 @@ function spyOnScanner() {
   return { seen, restore: () => { proto.scan = orig; } };
 }
 
+/** parsePiece with the model, counting what the scanner hands to JS. */
+function parseSpied(text) {
+  const spy = spyOnScanner();
+  try {
+    return { seen: spy.seen, result: parsePiece(text, true) };
+  } finally {
+    spy.restore();
+  }
+}
+
 /** One piece of `text` parsed as a worker parses it, with the graph model or (model=false) without. */
 function parsePiece(text, model) {
   const before = process.env.KPN_FTRACE_WASM_MODEL;
@@ -64,19 +74,13 @@ test('the model applies the graph records of settled tasks, to the same piece re
   // repetition; function-tracer hits and events of the same tasks come between.
   const body = [...recordLines('tcr-funcgraph-01.txt'), ...recordLines('tcr-function-01.txt')];
   const text = Array.from({ length: 200 }, () => body.join('\n')).join('\n') + '\n';
-  const spy = spyOnScanner();
-  let withModel;
-  try {
-    withModel = parsePiece(text, true);
-  } finally {
-    spy.restore();
-  }
-  const toJs = spy.seen.byKind[1] + spy.seen.byKind[2] + spy.seen.byKind[3] + spy.seen.byKind[4] + spy.seen.byKind[5];
-  assert.equal(spy.seen.lines, body.length * 200);
-  assert.ok(spy.seen.byKind[4] > 0, 'each task\'s first record goes to JS, which names the task');
+  const { seen, result: withModel } = parseSpied(text);
+  const toJs = seen.byKind[1] + seen.byKind[2] + seen.byKind[3] + seen.byKind[4] + seen.byKind[5];
+  assert.equal(seen.lines, body.length * 200);
+  assert.ok(seen.byKind[4] > 0, 'each task\'s first record goes to JS, which names the task');
   const switches = body.filter((l) => l.includes(' sched_switch: ')).length;
   assert.ok(switches > 0 && withModel.model.events.get('sched_switch') === switches * 200);
-  assert.ok(toJs < 20, `${toJs} of ${spy.seen.lines} records reached JS`);
+  assert.ok(toJs < 20, `${toJs} of ${seen.lines} records reached JS`);
   const m = withModel.model;
   // All but the records held until the task's stack first empties.
   assert.ok(m.records + withModel.held.kind.length === body.length * 200 && m.unfinishedCalls > 0, `records ${m.records}, unfinished ${m.unfinishedCalls}`);
@@ -98,14 +102,8 @@ test('tasks and names past the model tables go back to JS with their open calls,
   for (let i = 0; i < 70_000; i++) lines.push(line(7, 1, '10.000004', 'funcgraph_entry:', `   0.500 us   |    callee_${i}_${'x'.repeat(8)}();`));
   for (let pid = 1; pid <= 5000; pid += 7) lines.push(line(pid, pid % 4, '10.000005', 'funcgraph_exit:', ' + 12.500 us  |  } /* __x64_sys_read */'));
   const text = lines.join('\n') + '\n';
-  const spy = spyOnScanner();
-  let withModel;
-  try {
-    withModel = parsePiece(text, true);
-  } finally {
-    spy.restore();
-  }
-  assert.ok(spy.seen.handovers > 0, 'no task went back to JS');
+  const { seen, result: withModel } = parseSpied(text);
+  assert.ok(seen.handovers > 0, 'no task went back to JS');
   const m = withModel.model;
   // Each task's first record (`settle`) is held for the true state before the piece.
   assert.equal(m.functions.size, 70_000 + 2);
