@@ -1,6 +1,6 @@
 /**
  * Parses a file's top-level structure: tree-sitter is given the masked text with the interiors
- * of function bodies and of initialisers that name no function left out (included ranges, see
+ * of function bodies and the top-level text no fact comes from left out (included ranges, see
  * bodies.ts for which), so it never lexes those bytes. Offsets and rows/columns in the tree stay
  * those of the text.
  *
