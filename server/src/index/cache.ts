@@ -8,14 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { promises as fs, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
-import { decodeIndex, encodeIndex } from './cacheCodec';
+import { decodeIndex, encodeIndex, readSections } from './cacheCodec';
 import { KernelIndex } from './kernelIndex';
 
 const MAGIC = 'KPNIDX\n\0';
 /** Bump whenever extraction or the stored shape changes: old caches are then discarded. */
-export const CACHE_FORMAT = 6;
+export const CACHE_FORMAT = 7;
 const HEADER_BYTES = 8 + 4 + 8 + 4 + 4;
 interface Description { root: string; kernelVersion?: string; savedAt: string; files: number }
 
@@ -26,7 +26,7 @@ export function cacheFileFor(cacheDir: string, root: string): string {
 
 export async function saveIndex(index: KernelIndex, file: string): Promise<number> {
   const snap = index.snapshot();
-  const parts = encodeIndex(snap.names, snap.files);
+  const parts = encodeIndex(snap.names, snap.files, snap.resolvedOps);
   let crc = 0;
   let payloadLength = 0;
   for (const p of parts) { crc = crc32(p, crc); payloadLength += p.length; }
@@ -49,29 +49,59 @@ export async function saveIndex(index: KernelIndex, file: string): Promise<numbe
 export type LoadResult = { index: KernelIndex } | { index?: undefined; reason: string };
 
 export async function loadIndex(file: string, root: string): Promise<LoadResult> {
-  let buf: Buffer;
+  let fd: number;
   try {
-    // One blocking read: the async form reads a 200 MB file in 512 KB thread-pool round trips.
-    buf = readFileSync(file);
+    fd = openSync(file, 'r');
   } catch (e) {
     return { reason: `no cache (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})` };
   }
-  if (buf.length < HEADER_BYTES || buf.toString('latin1', 0, 8) !== MAGIC) return { reason: 'not an index cache file' };
-  const format = buf.readUInt32LE(8);
-  if (format !== CACHE_FORMAT) return { reason: `cache format ${format}, this version reads ${CACHE_FORMAT}` };
-  const payloadLen = Number(buf.readBigUInt64LE(12));
-  const descLen = buf.readUInt32LE(24);
-  if (HEADER_BYTES + descLen + payloadLen !== buf.length) return { reason: 'cache file truncated or padded' };
-  const payload = buf.subarray(HEADER_BYTES + descLen);
-  if (crc32(payload) !== buf.readUInt32LE(20)) return { reason: 'cache checksum mismatch (corrupt)' };
   try {
-    const desc = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + descLen)) as Description;
-    if (desc.root !== path.resolve(root)) return { reason: `cache is for ${desc.root}` };
-    const data = decodeIndex(payload);
-    const index = new KernelIndex(root, desc.kernelVersion);
-    index.restore(data.names, data.files);
-    return { index };
+    return readCache(fd, root);
   } catch (e) {
     return { reason: `cache unreadable: ${(e as Error).message}` };
+  } finally {
+    closeSync(fd);
   }
+}
+
+/**
+ * Blocking reads (the async form reads a 200 MB file in 512 KB thread-pool round trips), each
+ * section straight into a buffer of its own: no copy of the whole file, columns used in place.
+ */
+function readCache(fd: number, root: string): LoadResult {
+  const size = fstatSync(fd).size;
+  const readFully = (into: Uint8Array) => {
+    let got = 0;
+    while (got < into.length) {
+      const n = readSync(fd, into, got, into.length - got, null);
+      if (n === 0) throw new Error('file ended early');
+      got += n;
+    }
+  };
+  const header = Buffer.alloc(HEADER_BYTES);
+  if (size < HEADER_BYTES) return { reason: 'not an index cache file' };
+  readFully(header);
+  if (header.toString('latin1', 0, 8) !== MAGIC) return { reason: 'not an index cache file' };
+  const format = header.readUInt32LE(8);
+  if (format !== CACHE_FORMAT) return { reason: `cache format ${format}, this version reads ${CACHE_FORMAT}` };
+  const payloadLen = Number(header.readBigUInt64LE(12));
+  const descLen = header.readUInt32LE(24);
+  if (HEADER_BYTES + descLen + payloadLen !== size) return { reason: 'cache file truncated or padded' };
+  const descBuf = Buffer.alloc(descLen);
+  readFully(descBuf);
+  const desc = JSON.parse(descBuf.toString('utf8')) as Description;
+  if (desc.root !== path.resolve(root)) return { reason: `cache is for ${desc.root}` };
+  let crc = 0;
+  let sections: Uint8Array[];
+  try {
+    sections = readSections(payloadLen, (into) => { readFully(into); crc = crc32(into, crc); });
+  } catch (e) {
+    // a damaged length field sends the reader astray before the checksum can be compared
+    return { reason: `cache checksum mismatch or damaged layout (corrupt): ${(e as Error).message}` };
+  }
+  if (crc !== header.readUInt32LE(20)) return { reason: 'cache checksum mismatch (corrupt)' };
+  const data = decodeIndex(sections);
+  const index = new KernelIndex(root, desc.kernelVersion);
+  index.restore(data.names, data.files, data.definitions, data.ops);
+  return { index };
 }

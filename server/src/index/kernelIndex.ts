@@ -4,16 +4,22 @@
  * Call sites dominate the fact count (millions in a full tree), so they are kept per file in
  * typed arrays over a shared name table instead of as objects; "who calls X" reads a callee →
  * sites table derived from those arrays once per generation, so an edit only replaces one
- * file's arrays.
+ * file's arrays. After a cache load the lookup tables are the ones saved with it (name →
+ * definitions, call name → id, ops by function and by instance) until the first change.
  */
 import type {
   CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Param,
   Qualifier, Span, SyscallInfo, TracepointCall, TracepointDef,
 } from './model';
+import { findName } from './nameHash';
+import { opsContext, resolveOps, tablesFromResolved, type OpsTables, type ResolvedOp } from './opsTables';
 import { syscallFunctionName } from './syscalls';
 import { packFacts, SPAN_INTS, type WireFacts, type WireFunction } from './wire';
 
-/** Per-file storage; calls as [calleeId, callerId, line, col] quadruples. */
+/**
+ * Per-file storage; calls as [calleeId, callerId, line, col] quadruples. A file read from the
+ * cache builds `functions` on first access (cacheCodec.ts), hence the separate counts.
+ */
 interface StoredFile {
   file: string;
   size: number;
@@ -21,7 +27,11 @@ interface StoredFile {
   hasError: boolean;
   skipped?: string;
   defineOnly?: boolean;
-  functions: StoredFunction[];
+  readonly functions: StoredFunction[];
+  readonly functionCount: number;
+  readonly syscallCount: number;
+  readonly indirectCallCount: number;
+  readonly tracepointCallCount: number;
   exports: { name: string; kind: ExportKind }[];
   ops: OpsAssignment[];
   opsTypes: OpsStructType[];
@@ -53,15 +63,42 @@ export interface IndexStats {
 /** Clone suffixes the compiler adds (`tcp_foo.isra.0`, `bar.constprop.3`, `baz.cold`). */
 const CLONE_SUFFIX = /\.(?:isra|constprop|part|cold|llvm|lto_priv|localalias)(?:\.\d+)*.*$/;
 
+/** name → definitions: a Map, or the table saved in the cache (cachedDefinitions.ts). */
+export interface DefinitionLookup {
+  get(name: string): FunctionDef | FunctionDef[] | undefined;
+  has(name: string): boolean;
+  keys(): IterableIterator<string>;
+}
+
+export interface SavedDefinitionLookup extends DefinitionLookup {
+  /** The same answers for the index's files now: the saved table with the changed files laid over it. */
+  withFiles(current: Iterable<StoredFile>): DefinitionLookup;
+}
+
+/** The call-name table as the cache restores it: strings sliced on demand, ids found through a saved hash table. */
+export interface CachedNames {
+  count: number;
+  at(id: number): string;
+  is(id: number, name: string): boolean;
+  slots: Int32Array;
+}
+
 export class KernelIndex {
   private readonly files = new Map<string, StoredFile>();
-  private readonly names: string[] = [];
-  /** name → id; built on first use after a cache load (a million entries cost ~0.5 s that a warm start need not wait for). */
+  /** The name table call arrays refer to; undefined while `cachedNames` serves it (a warm start needs only a few names). */
+  private nameList: string[] | undefined = [];
+  private cachedNames: CachedNames | undefined;
+  /** name → id; after a cache load, built only when a file is added (a million entries cost ~0.5 s). */
   private nameIdMap: Map<string, number> | undefined = new Map<string, number>();
-  /** One definition as itself, several as an array: most names have one, and 650k one-element arrays cost a warm start ~1 s. */
-  private byName = new Map<string, FunctionDef | FunctionDef[]>();
-  private opsByValue = new Map<string, OpsAssignment[]>();
-  private opsByInstance = new Map<string, OpsAssignment[]>();
+  /**
+   * One definition as itself, several as an array: most names have one, and 650k one-element
+   * arrays cost a warm start ~1 s. After a cache load, the saved table until the first change.
+   */
+  private byName: DefinitionLookup = new Map<string, FunctionDef | FunctionDef[]>();
+  private savedDefinitions: SavedDefinitionLookup | undefined;
+  private changedSinceLoad = false;
+  private ops: OpsTables = { byValue: new Map(), byInstance: new Map(), count: 0 };
+  private cachedOps: OpsTables | undefined;
   private tracepointsByName = new Map<string, TracepointDef[]>();
   private structTypes = new Map<string, OpsStructType>();
   private dirty = true;
@@ -90,13 +127,20 @@ export class KernelIndex {
     const functions = f.functions.map((fn, i) => StoredFunction.from(fn, f.fnSpans, i, file, this.pool));
     const stored: StoredFile = {
       file, size: f.size, mtimeMs: f.mtimeMs, hasError: f.hasError, skipped: f.skipped, defineOnly: f.defineOnly,
-      functions, exports: f.exports.map((e) => ({ name: e.name, kind: e.kind })), ops: f.ops, opsTypes: f.opsTypes,
+      functions, functionCount: functions.length, syscallCount: functions.filter((fn) => fn.syscall).length,
+      indirectCallCount: f.indirectCalls.length, tracepointCallCount: f.tracepointCalls.length, exports: f.exports.map((e) => ({ name: e.name, kind: e.kind })), ops: f.ops, opsTypes: f.opsTypes,
       calls, indirectCalls: f.indirectCalls, tracepoints: f.tracepoints, tracepointCalls: f.tracepointCalls,
       instanceMacros: f.instanceMacros,
     };
     this.share(stored);
     this.files.set(file, stored);
+    this.changed();
+  }
+
+  private changed(): void {
     this.dirty = true;
+    this.changedSinceLoad = true;
+    this.cachedOps = undefined;
   }
 
   /**
@@ -128,7 +172,7 @@ export class KernelIndex {
 
   removeFile(file: string): boolean {
     const had = this.files.delete(file);
-    if (had) this.dirty = true;
+    if (had) this.changed();
     return had;
   }
 
@@ -144,85 +188,87 @@ export class KernelIndex {
     return [...this.files.keys()];
   }
 
-  private get nameIds(): Map<string, number> {
+  private nameAt(id: number): string {
+    return this.nameList ? this.nameList[id] : this.cachedNames!.at(id);
+  }
+
+  private get nameCount(): number {
+    return this.nameList ? this.nameList.length : this.cachedNames!.count;
+  }
+
+  private nameId(name: string): number | undefined {
+    if (this.nameIdMap) return this.nameIdMap.get(name);
+    if (this.cachedNames) {
+      const id = findName(this.cachedNames.slots, name, this.cachedNames.is);
+      return id < 0 ? undefined : id;
+    }
+    return this.nameIds().get(name);
+  }
+
+  /** The whole table as an array; the saved hash keeps answering name → id until a name is added. */
+  private names(): string[] {
+    if (!this.nameList) {
+      const c = this.cachedNames!;
+      this.nameList = Array.from({ length: c.count }, (_, i) => c.at(i));
+    }
+    return this.nameList;
+  }
+
+  private nameIds(): Map<string, number> {
     if (!this.nameIdMap) {
+      const names = this.names();
       const m = new Map<string, number>();
-      for (let i = 0; i < this.names.length; i++) m.set(this.names[i], i);
+      for (let i = 0; i < names.length; i++) m.set(names[i], i);
       this.nameIdMap = m;
     }
     return this.nameIdMap;
   }
 
   private intern(s: string): number {
-    const ids = this.nameIds;
+    const ids = this.nameIds();
+    this.cachedNames = undefined;
     let id = ids.get(s);
     if (id === undefined) {
-      id = this.names.length;
-      this.names.push(s);
+      const names = this.names();
+      id = names.length;
+      names.push(s);
       ids.set(s, id);
     }
     return id;
   }
 
-  /** Rebuilds the name tables; a full 6.12 tree takes well under a second. */
+  /**
+   * Rebuilds the lookup tables after a change (~1-2 s for a full 6.12 tree, plus building every
+   * function and ops assignment of files read from the cache, the first time); after a cache
+   * load, uses the saved ones and derives only the small tables (tracepoints, struct types).
+   */
   private refresh(): void {
     if (!this.dirty) return;
-    const byName = new Map<string, FunctionDef | FunctionDef[]>();
-    const opsByValue = new Map<string, OpsAssignment[]>();
-    const opsByInstance = new Map<string, OpsAssignment[]>();
+    const files = [...this.files.values()];
+    let byName: DefinitionLookup | undefined = this.savedDefinitions;
+    if (byName && this.changedSinceLoad) byName = this.savedDefinitions!.withFiles(files);
+    if (!byName) {
+      const m = new Map<string, FunctionDef | FunctionDef[]>();
+      for (const f of files) for (const fn of f.functions) for (const key of definitionKeys(fn)) addDefinition(m, key, fn);
+      byName = m;
+    }
     const tps = new Map<string, TracepointDef[]>();
-    const structTypes = new Map<string, OpsStructType>();
-    const macros = new Map<string, InstanceMacro>();
-    const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
-      const a = m.get(k);
-      if (a) a.push(v);
-      else m.set(k, [v]);
-    };
-    for (const f of this.files.values()) {
-      for (const fn of f.functions) {
-        addDefinition(byName, fn.name, fn);
-        if (fn.syscall) for (const s of fn.syscall.symbols) addDefinition(byName, s, fn);
-      }
-      for (const t of f.tracepoints) push(tps, t.name, t);
-      for (const t of f.opsTypes) if (!structTypes.has(t.name) || t.fnFields.length > structTypes.get(t.name)!.fnFields.length) structTypes.set(t.name, t);
-      for (const m of f.instanceMacros) macros.set(m.macro, m);
-    }
-    // Instances are renamed before they are keyed: `DEFINE_SCHED_CLASS(fair)` is `fair_sched_class`.
-    const resolvedOps: OpsAssignment[] = [];
-    const instances = new Set<string>();
-    for (const f of this.files.values()) {
-      for (const o of f.ops) {
-        const resolved = this.resolveMacroInstance(o, macros);
-        resolvedOps.push(resolved);
-        instances.add(baseInstance(resolved.instance));
+    for (const f of files) {
+      for (const t of f.tracepoints) {
+        const a = tps.get(t.name);
+        if (a) a.push(t);
+        else tps.set(t.name, [t]);
       }
     }
-    for (const resolved of resolvedOps) {
-      // Keep functions and links to other instances (`.prot = &tcp_prot`); drop data (`.memory_allocated = &x`).
-      if (!byName.has(resolved.fn) && !this.isFnField(resolved, structTypes) && !instances.has(resolved.fn)) continue;
-      push(opsByValue, resolved.fn, resolved);
-      push(opsByInstance, baseInstance(resolved.instance), resolved);
-    }
+    const { structTypes, macros } = opsContext(files);
+    const isDefined = byName;
+    const ops = this.cachedOps ?? tablesFromResolved(resolveOps(files, structTypes, macros, (n) => isDefined.has(n)));
     this.byName = byName;
-    this.opsByValue = opsByValue;
-    this.opsByInstance = opsByInstance;
+    this.ops = ops;
     this.tracepointsByName = tps;
     this.structTypes = structTypes;
     this.dirty = false;
     this.gen++;
-  }
-
-  private resolveMacroInstance(o: OpsAssignment, macros: Map<string, InstanceMacro>): OpsAssignment {
-    const m = /^([A-Z][A-Z0-9_]*)\((\w+)\)/.exec(o.instance);
-    if (!m) return o;
-    const im = macros.get(m[1]);
-    if (!im) return o;
-    return { ...o, instance: im.prefix + m[2] + im.suffix + o.instance.slice(m[0].length), struct: o.struct || im.struct };
-  }
-
-  private isFnField(o: OpsAssignment, types: Map<string, OpsStructType>): boolean {
-    const t = types.get(o.struct);
-    return !!t && t.fnFields.includes(o.field.replace(/^.*\./, ''));
   }
 
   // --- queries -------------------------------------------------------------------------------
@@ -249,19 +295,19 @@ export class KernelIndex {
 
   opsOf(fnName: string): OpsAssignment[] {
     this.refresh();
-    return this.opsByValue.get(fnName) ?? [];
+    return this.ops.byValue.get(fnName) ?? [];
   }
 
   opsInstance(instance: string): OpsAssignment[] {
     this.refresh();
-    return this.opsByInstance.get(instance) ?? [];
+    return this.ops.byInstance.get(instance) ?? [];
   }
 
   /** Every assignment to instances of a struct type. */
   opsOfStruct(struct: string): OpsAssignment[] {
     this.refresh();
     const out: OpsAssignment[] = [];
-    for (const list of this.opsByInstance.values()) for (const o of list) if (o.struct === struct) out.push(o);
+    for (const list of this.ops.byInstance.values()) for (const o of list) if (o.struct === struct) out.push(o);
     return out;
   }
 
@@ -269,7 +315,7 @@ export class KernelIndex {
   implementationsOf(field: string, struct?: string): OpsAssignment[] {
     this.refresh();
     const out: OpsAssignment[] = [];
-    for (const list of this.opsByValue.values()) {
+    for (const list of this.ops.byValue.values()) {
       for (const o of list) {
         const last = o.field.slice(o.field.lastIndexOf('.') + 1);
         if (last === field && (!struct || o.struct === struct) && this.byName.has(o.fn)) out.push(o);
@@ -285,14 +331,14 @@ export class KernelIndex {
 
   /** Call sites of a function name, across the tree. */
   callersOf(name: string): CallSite[] {
-    const id = this.nameIds.get(name);
+    const id = this.nameId(name);
     if (id === undefined) return [];
     const { files, offsets, sites } = this.callsByCallee();
     const out: CallSite[] = [];
     for (let k = offsets[id]; k < offsets[id + 1]; k++) {
       const f = files[sites[2 * k]];
       const i = sites[2 * k + 1];
-      out.push({ caller: this.names[f.calls[i + 1]], callee: name, file: f.file, pos: { line: f.calls[i + 2], col: f.calls[i + 3] } });
+      out.push({ caller: this.nameAt(f.calls[i + 1]), callee: name, file: f.file, pos: { line: f.calls[i + 2], col: f.calls[i + 3] } });
     }
     return out;
   }
@@ -304,7 +350,7 @@ export class KernelIndex {
   callersInFile(name: string, file: string): CallSite[] {
     const out: CallSite[] = [];
     this.forCallsInFile(name, file, (f, i) => {
-      out.push({ caller: this.names[f.calls[i + 1]], callee: name, file, pos: { line: f.calls[i + 2], col: f.calls[i + 3] } });
+      out.push({ caller: this.nameAt(f.calls[i + 1]), callee: name, file, pos: { line: f.calls[i + 2], col: f.calls[i + 3] } });
     });
     return out;
   }
@@ -316,7 +362,7 @@ export class KernelIndex {
   }
 
   private forCallsInFile(name: string, file: string, visit: (f: StoredFile, i: number) => void): void {
-    const id = this.nameIds.get(name);
+    const id = this.nameId(name);
     if (id === undefined) return;
     const { files, offsets, sites } = this.callsByCallee();
     for (let k = offsets[id]; k < offsets[id + 1]; k++) {
@@ -327,7 +373,7 @@ export class KernelIndex {
 
   /** Number of call sites of a name (hover asks on every request). */
   callCount(name: string): number {
-    const id = this.nameIds.get(name);
+    const id = this.nameId(name);
     if (id === undefined) return 0;
     const { offsets } = this.callsByCallee();
     return id + 1 < offsets.length ? offsets[id + 1] - offsets[id] : 0;
@@ -343,7 +389,7 @@ export class KernelIndex {
     const gen = this.generation;
     if (this.callIndex && this.callIndex.gen === gen) return this.callIndex;
     const files = [...this.files.values()];
-    const offsets = new Int32Array(this.names.length + 1);
+    const offsets = new Int32Array(this.nameCount + 1);
     for (const f of files) for (let i = 0; i < f.calls.length; i += 4) offsets[f.calls[i] + 1]++;
     for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
     const next = offsets.slice(0, offsets.length - 1);
@@ -363,13 +409,13 @@ export class KernelIndex {
 
   calleesOf(fn: FunctionDef): CallSite[] {
     const f = this.files.get(fn.file);
-    const id = this.nameIds.get(fn.name);
+    const id = this.nameId(fn.name);
     if (!f || id === undefined) return [];
     const out: CallSite[] = [];
     const c = f.calls;
     for (let i = 0; i < c.length; i += 4) {
       if (c[i + 1] === id && c[i + 2] >= fn.span.start.line && c[i + 2] <= fn.span.end.line) {
-        out.push({ caller: fn.name, callee: this.names[c[i]], file: f.file, pos: { line: c[i + 2], col: c[i + 3] } });
+        out.push({ caller: fn.name, callee: this.nameAt(c[i]), file: f.file, pos: { line: c[i + 2], col: c[i + 3] } });
       }
     }
     return out;
@@ -417,7 +463,7 @@ export class KernelIndex {
 
   opsInstanceNames(): IterableIterator<string> {
     this.refresh();
-    return this.opsByInstance.keys();
+    return this.ops.byInstance.keys();
   }
 
   isExported(name: string): ExportKind | undefined {
@@ -429,7 +475,7 @@ export class KernelIndex {
     this.refresh();
     const s: IndexStats = {
       files: this.files.size, parsedFiles: 0, filesWithErrors: 0, defineOnlyFiles: 0, skippedFiles: 0, functions: 0,
-      syscalls: 0, exports: 0, opsAssignments: 0, opsInstances: this.opsByInstance.size, opsStructTypes: this.structTypes.size,
+      syscalls: 0, exports: 0, opsAssignments: 0, opsInstances: this.ops.byInstance.size, opsStructTypes: this.structTypes.size,
       calls: 0, indirectCalls: 0, tracepoints: 0, tracepointCalls: 0,
     };
     for (const f of this.files.values()) {
@@ -437,15 +483,15 @@ export class KernelIndex {
       else if (f.defineOnly) s.defineOnlyFiles++;
       else s.parsedFiles++;
       if (f.hasError) s.filesWithErrors++;
-      s.functions += f.functions.length;
-      for (const fn of f.functions) if (fn.syscall) s.syscalls++;
+      s.functions += f.functionCount;
+      s.syscalls += f.syscallCount;
       s.exports += f.exports.length;
       s.calls += f.calls.length / 4;
-      s.indirectCalls += f.indirectCalls.length;
+      s.indirectCalls += f.indirectCallCount;
       s.tracepoints += f.tracepoints.length;
-      s.tracepointCalls += f.tracepointCalls.length;
+      s.tracepointCalls += f.tracepointCallCount;
     }
-    for (const list of this.opsByInstance.values()) s.opsAssignments += list.length;
+    s.opsAssignments = this.ops.count;
     return s;
   }
 
@@ -456,21 +502,26 @@ export class KernelIndex {
   }
 
   /** For persistence: every file's stored form and the name table its call arrays refer to. */
-  snapshot(): { names: readonly string[]; files: Iterable<StoredFile> } {
-    return { names: this.names, files: this.files.values() };
+  snapshot(): { names: readonly string[]; files: Iterable<StoredFile>; resolvedOps?: readonly ResolvedOp[] } {
+    // tables still current have file numbers that are positions in `files` as iterated now; stale
+    // ones are not rebuilt here (a cold CLI index saves before any query: its peak would grow)
+    return { names: this.names(), files: this.files.values(), resolvedOps: this.dirty ? undefined : this.ops.resolved };
   }
 
   /**
-   * Restores from `snapshot()` output as decoded by cacheCodec.ts (strings already shared, functions
-   * already StoredFunctions); call arrays keep their ids because the name table is restored first.
+   * Restores what cacheCodec.ts decoded; call arrays keep their ids because the name table comes
+   * with them. `definitions` answers name lookups until the first change.
    */
-  restore(names: readonly string[], files: Iterable<StoredFile>): void {
-    this.names.length = 0;
-    for (const n of names) this.names.push(n);
+  restore(names: CachedNames, files: Iterable<StoredFile>, definitions: SavedDefinitionLookup, ops: OpsTables): void {
+    this.nameList = undefined;
+    this.cachedNames = names;
     this.nameIdMap = undefined;
     this.files.clear();
     for (const f of files) this.files.set(f.file, f);
     this.dirty = true;
+    this.savedDefinitions = definitions;
+    this.changedSinceLoad = false;
+    this.cachedOps = ops;
   }
 }
 
@@ -573,6 +624,11 @@ export function tracepointBaseName(callName: string): string {
   return callName.replace(/^trace_/, '').replace(/_(rcuidle|enabled)$/, '');
 }
 
+/** The names a definition answers to: its own, and a syscall's symbols (`__x64_sys_sendto`). */
+export function definitionKeys(fn: FunctionDef): readonly string[] {
+  return fn.syscall ? [fn.name, ...fn.syscall.symbols] : [fn.name];
+}
+
 function addDefinition(m: Map<string, FunctionDef | FunctionDef[]>, name: string, fn: FunctionDef): void {
   const have = m.get(name);
   if (have === undefined) m.set(name, fn);
@@ -580,8 +636,4 @@ function addDefinition(m: Map<string, FunctionDef | FunctionDef[]>, name: string
   else m.set(name, [have, fn]);
 }
 
-/** `inetsw_array[2]` and `inetsw_array[SOCK_STREAM]` are elements of `inetsw_array`. */
-function baseInstance(instance: string): string {
-  const i = instance.indexOf('[');
-  return i < 0 ? instance : instance.slice(0, i);
-}
+
