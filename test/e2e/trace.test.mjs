@@ -38,6 +38,9 @@ test('issue 4: import a trace, counts in hover and CodeLens, explorer, candidate
       // code-server's dialog is a quick input holding a path: type the file's and accept.
       const input = page.locator('.quick-input-widget input[type="text"], .quick-input-widget .quick-input-box input').first();
       await input.waitFor({ state: 'visible', timeout: 10_000 });
+      // The command palette's input is the same widget: wait until it holds the dialog's folder
+      // path, or a path typed now goes to the palette (seen once in CI on a busy machine).
+      await until('the file dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 15_000);
       await shot('import-dialog');
       await input.fill(PING);
       await sleep(500);
