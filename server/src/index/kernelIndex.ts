@@ -284,13 +284,26 @@ export class KernelIndex {
    * (`__x64_sys_sendto`), compiler clones (`tcp_foo.isra.0`) and `+0x14/0x6c` offsets.
    */
   resolve(symbol: string): FunctionDef[] {
+    const key = this.definitionKey(symbol);
+    const defs = key === undefined ? undefined : this.byName.get(key);
+    return defs === undefined ? [] : Array.isArray(defs) ? defs : [defs];
+  }
+
+  /**
+   * Whether resolve(symbol) finds a definition, without building any: a warm index builds a
+   * file's definitions on first access, and a first hover asks this of 233k ops assignments.
+   */
+  resolves(symbol: string): boolean {
+    return this.definitionKey(symbol) !== undefined;
+  }
+
+  /** The name resolve() looks `symbol` up under (offsets and clone suffixes dropped, syscall symbols mapped), if defined. */
+  private definitionKey(symbol: string): string | undefined {
     this.refresh();
     const name = symbol.replace(/\+0x[0-9a-f]+(\/0x[0-9a-f]+)?$/i, '').replace(CLONE_SUFFIX, '');
-    const direct = this.byName.get(name);
-    if (direct) return Array.isArray(direct) ? direct : [direct];
+    if (this.byName.has(name)) return name;
     const sys = syscallFunctionName(name);
-    const viaSyscall = sys ? this.byName.get(sys) : undefined;
-    return viaSyscall === undefined ? [] : Array.isArray(viaSyscall) ? viaSyscall : [viaSyscall];
+    return sys && this.byName.has(sys) ? sys : undefined;
   }
 
   opsOf(fnName: string): OpsAssignment[] {

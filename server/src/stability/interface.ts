@@ -86,7 +86,7 @@ function implementationsByField(index: KernelIndex): Map<string, OpsAssignment[]
       const k = fieldKey(o);
       let fns = fnsOf.get(k);
       if (!fns) fnsOf.set(k, (fns = new Set()));
-      if (fns.has(o.fn) || index.resolve(o.fn).length === 0) continue;
+      if (fns.has(o.fn) || !index.resolves(o.fn)) continue;
       fns.add(o.fn);
       const list = map.get(k);
       if (list) list.push(o);

@@ -30,7 +30,7 @@ export function notSeenFunctions(model: TraceModel, index: KernelIndex): Map<str
   }
   for (const [name, callers] of callees) {
     // Macros and function-like names with no definition in the tree are not functions to mark.
-    if (index.resolve(name).length === 0) continue;
+    if (!index.resolves(name)) continue;
     out.set(name, { callers: [...callers].sort() });
   }
   return out;
