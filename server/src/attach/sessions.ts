@@ -9,6 +9,10 @@ import { eventLine, eventValues } from './events';
 import { HelperClient, HelperError, type Elevation } from './helperClient';
 import type { AttachRequest, AttachResult, HelperEvent, LinkStats } from './protocol';
 
+/** Events kept for links not registered yet, per link, and links kept (see AttachSessions.early). */
+const EARLY_EVENTS = 64;
+const EARLY_LINKS = 8;
+
 export interface SessionInfo {
   link: number;
   target: string;
@@ -76,6 +80,12 @@ interface SessionEvents {
 export class AttachSessions extends EventEmitter<SessionEvents> {
   private helper: Promise<HelperClient> | undefined;
   private readonly links = new Map<number, Link>();
+  /**
+   * Events of links not registered yet: the helper's first event can arrive in the same read as
+   * its attach reply, before `attach` resumes. Bounded (a link that never registers, or events
+   * after a detach, must not grow it).
+   */
+  private readonly early = new Map<number, HelperEvent[]>();
   private batch: DecodedEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
@@ -92,6 +102,9 @@ export class AttachSessions extends EventEmitter<SessionEvents> {
       notForwarded: 0, startedAt: Date.now(),
     };
     this.links.set(r.link, { info, gen: meta.gen, dispose: meta.dispose, samples: [[Date.now(), 0]] });
+    const waiting = this.early.get(r.link);
+    this.early.delete(r.link);
+    for (const ev of waiting ?? []) this.onEvent(ev);
     this.emit('stats', this.list());
     return info;
   }
@@ -161,7 +174,15 @@ export class AttachSessions extends EventEmitter<SessionEvents> {
 
   private onEvent(ev: HelperEvent): void {
     const l = this.links.get(ev.link);
-    if (!l) return;
+    if (!l) {
+      let list = this.early.get(ev.link);
+      if (list === undefined) {
+        if (this.early.size >= EARLY_LINKS) this.early.delete(this.early.keys().next().value!);
+        this.early.set(ev.link, (list = []));
+      }
+      if (list.length < EARLY_EVENTS) list.push(ev);
+      return;
+    }
     l.info.events++;
     if (this.batch.length >= (this.opts.maxBatch ?? 200)) { l.info.notForwarded++; return; }
     const values = eventValues(ev, l.gen);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parseArgs, UsageError } from './args';
 import { HelperClient, HelperError, defaultHelperPath, type Elevation } from '../attach/helperClient';
 import { isAttachType, targetProblem } from '../attach/names';
-import type { AttachRequest, LinkStats } from '../attach/protocol';
+import type { AttachRequest, HelperEvent, LinkStats } from '../attach/protocol';
 import { generateProbe, parsePrototype, type GeneratedProbe } from '../attach/generate';
 import { eventLine, eventValues } from '../attach/events';
 import { ObjectCache } from '../attach/objectCache';
@@ -75,7 +75,10 @@ export async function attachCommand(args: string[], out: NodeJS.WritableStream):
     let events = 0;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => { done = resolve; });
-    c.on('event', (ev) => {
+    // The helper's first event can arrive in the same read as its attach reply, and is then
+    // handed out before `await c.attach` resumes: events wait until `attached` is printed.
+    let early: HelperEvent[] | null = [];
+    const show = (ev: HelperEvent): void => {
       if (maxEvents !== undefined && events >= maxEvents) return;
       events++;
       const values = eventValues(ev, gen);
@@ -86,7 +89,8 @@ export async function attachCommand(args: string[], out: NodeJS.WritableStream):
         for (const f of ev.stack ?? []) write(`    ${f}`);
       }
       if (maxEvents !== undefined && events >= maxEvents) done();
-    });
+    };
+    c.on('event', (ev) => { if (early !== null) early.push(ev); else show(ev); });
     c.on('exit', () => done());
     const attached = await c.attach(req);
     if (json) write(JSON.stringify({ type: 'attached', link: attached.link, attach: attached.attach, target: attached.target, resolved: attached.resolved, notes: attached.notes }));
@@ -94,6 +98,9 @@ export async function attachCommand(args: string[], out: NodeJS.WritableStream):
       write(`attached ${attached.attach} ${attached.resolved}${attached.generated ? ' (generated)' : ''}`);
       for (const n of attached.notes) write(`note: ${n}`);
     }
+    const waiting = early;
+    early = null;
+    for (const ev of waiting) show(ev);
     const onSignal = () => done();
     process.once('SIGINT', onSignal);
     const timer = seconds !== undefined ? setTimeout(done, seconds * 1000) : undefined;
