@@ -106,24 +106,22 @@ export class GraphModel implements GraphOffload {
       const id = ints(Layout.CalledList, i);
       s.called.push(this.refs[id] ?? b.ref(this.sc.names[id]));
     }
-    for (let i = 0; i < c(Count.Edges); i++) {
-      const slot = ints(Layout.EdgeList, i);
-      const n = ints(Layout.EdgeCount, slot);
-      if (n === 0) continue;
-      const k = (ints(Layout.EdgeKey, slot) >>> 0) - 1;
-      s.edges.push({ caller: this.normNames[k >>> 16], callee: this.normNames[k & 0xffff], n });
-    }
+    // Pair tables (edges, syscall functions): slot key = (high id << 16 | low id) + 1.
+    const pairs = (count: Count, list: Layout, key: Layout, counts: Layout, each: (hi: number, lo: number, n: number) => void): void => {
+      for (let i = 0; i < c(count); i++) {
+        const slot = ints(list, i);
+        const n = ints(counts, slot);
+        if (n === 0) continue;
+        const k = (ints(key, slot) >>> 0) - 1;
+        each(k >>> 16, k & 0xffff, n);
+      }
+    };
+    pairs(Count.Edges, Layout.EdgeList, Layout.EdgeKey, Layout.EdgeCount, (hi, lo, n) => s.edges.push({ caller: this.normNames[hi], callee: this.normNames[lo], n }));
     for (let i = 0; i < c(Count.Sys); i++) {
       const n = ints(Layout.SysList, i);
       s.syscalls.push({ name: this.sysNames[n], calls: ints(Layout.SysCalls, n), timedCalls: ints(Layout.SysTimed, n), totalNs: doubles(Layout.SysTotal, n) });
     }
-    for (let i = 0; i < c(Count.SysFns); i++) {
-      const slot = ints(Layout.SysFnList, i);
-      const n = ints(Layout.SysFnCount, slot);
-      if (n === 0) continue;
-      const k = (ints(Layout.SysFnKey, slot) >>> 0) - 1;
-      s.sysFunctions.push({ sys: this.sysNames[k >>> 16], name: this.normNames[k & 0xffff], n });
-    }
+    pairs(Count.SysFns, Layout.SysFnList, Layout.SysFnKey, Layout.SysFnCount, (hi, lo, n) => s.sysFunctions.push({ sys: this.sysNames[hi], name: this.normNames[lo], n }));
     for (let i = 0; i < i32[(m + at[Layout.EvUsed]) >> 2]; i++) {
       const id = ints(Layout.EvList, i);
       s.events.push({ name: this.sc.names[id], n: ints(Layout.EvCount, id) });
