@@ -17,7 +17,7 @@ import { ReportBytes } from './text/reportBytes';
 import { ReportLineParser } from './text/reportLine';
 import { StringLines } from './text/stringLines';
 import { TracefsLineParser } from './text/tracefsLine';
-import { importTraceDat } from './traceDat/importTraceDat';
+import { prestart } from './text/workerPool';
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -45,11 +45,14 @@ export async function importTrace(file: string, opts: ImportOptions = {}): Promi
     const magic = Buffer.alloc(TRACE_DAT_MAGIC.length);
     const { bytesRead } = await fh.read(magic, 0, magic.length, 0);
     if (bytesRead === magic.length && magic.equals(TRACE_DAT_MAGIC)) {
+      // Loaded on demand: its decompressors cost text imports (and `kpn` starts) ~12 ms.
+      const { importTraceDat } = require('./traceDat/importTraceDat') as typeof import('./traceDat/importTraceDat');
       return await importTraceDat(fh, total, opts);
     }
     const workers = opts.workers ?? defaultWorkers();
     const pieceSize = Math.max(1, opts.pieceSize ?? DEFAULT_PIECE);
     if (workers > 1 && total >= 2 * pieceSize) {
+      prestart(workers);
       const head = Buffer.allocUnsafe(Math.min(total, DEFAULT_CHUNK));
       await fh.read(head, 0, head.length, 0);
       const d = detectHead(head);

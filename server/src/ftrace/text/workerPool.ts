@@ -23,6 +23,18 @@ export function takeWorker(): Worker {
     e.w.ref();
     return e.w;
   }
+  return newWorker();
+}
+
+/**
+ * Starts up to n workers ahead of an import, so they boot (≈ 40 ms each) while the caller
+ * detects the format and finds the piece bounds; unused ones stay idle like returned ones.
+ */
+export function prestart(n: number): void {
+  while (idle.length < Math.min(n, MAX_IDLE)) park(newWorker());
+}
+
+function newWorker(): Worker {
   return new Worker(path.join(__dirname, 'pieceWorker.js'), { resourceLimits: { maxYoungGenerationSizeMb: 48 } });
 }
 
@@ -31,6 +43,10 @@ export function returnWorker(w: Worker): void {
   forget(w);
   if (idle.length >= MAX_IDLE) { void w.terminate(); return; }
   w.postMessage(null);
+  park(w);
+}
+
+function park(w: Worker): void {
   const e: Idle = { w, timer: setTimeout(() => drop(e, true), IDLE_MS) };
   e.timer.unref();
   w.unref();
