@@ -12,7 +12,8 @@
  * section is read into its own buffer, so its integer columns are used in place.
  */
 import type { ExportKind, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Qualifier, SyscallInfo, TracepointCall, TracepointDef } from './model';
-import { StoredFunction, type CachedNames, type StoredFile } from './kernelIndex';
+import type { CachedNames } from './kernelIndex';
+import { StoredFunction, type StoredFile } from './storedFile';
 import { CachedDefinitions, definitionColumns } from './cachedDefinitions';
 import { buildNameHash, findName, validNameHash } from './nameHash';
 import { opsContext, resolveOps, SavedOps, SavedOpsLookup, savedOpsColumns, type OpsTables, type ResolvedOp } from './opsTables';

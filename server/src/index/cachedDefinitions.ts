@@ -4,7 +4,8 @@
  * After a change, EditedDefinitions lays the changed files over it.
  */
 import type { FunctionDef } from './model';
-import { definitionKeys, type DefinitionLookup, type SavedDefinitionLookup, type StoredFile } from './kernelIndex';
+import { definitionKeys, type DefinitionLookup, type SavedDefinitionLookup } from './kernelIndex';
+import type { StoredFile } from './storedFile';
 import { groupColumns, SavedGroups, type GroupColumns } from './savedGroups';
 
 /** The saved form of the files' definitions, files numbered in the given order; `id` and `text` map strings to string ids and back. */

@@ -49,9 +49,10 @@ export async function indexTree(root: string, opts: IndexOptions = {}): Promise<
     signal: opts.signal,
     onProgress: opts.onProgress,
     log,
-    onFacts: (f) => {
+    names: index,
+    onFile: (f) => {
       if (f.skipped) log(`skipped ${f.file}: ${f.skipped}`);
-      index.setPackedFile(f);
+      index.addFile(f);
     },
   });
   return { index, parsed: todo.length, reused: walk.files.length - todo.length, removed, isKernelTree: version !== undefined };

@@ -7,40 +7,12 @@
  * file's arrays. After a cache load the lookup tables are the ones saved with it (name →
  * definitions, call name → id, ops by function and by instance) until the first change.
  */
-import type {
-  CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Param,
-  Qualifier, Span, SyscallInfo, TracepointCall, TracepointDef,
-} from './model';
+import type { CallSite, ExportKind, FileFacts, FunctionDef, IndirectCall, OpsAssignment, OpsStructType, TracepointCall, TracepointDef } from './model';
 import { findName } from './nameHash';
 import { opsContext, resolveOps, tablesFromResolved, type OpsTables, type ResolvedOp } from './opsTables';
+import type { StoredFile } from './storedFile';
 import { syscallFunctionName } from './syscalls';
-import { packFacts, SPAN_INTS, type WireFacts, type WireFunction } from './wire';
-
-/**
- * Per-file storage; calls as [calleeId, callerId, line, col] quadruples. A file read from the
- * cache builds `functions` on first access (cacheCodec.ts), hence the separate counts.
- */
-interface StoredFile {
-  file: string;
-  size: number;
-  mtimeMs: number;
-  hasError: boolean;
-  skipped?: string;
-  defineOnly?: boolean;
-  readonly functions: StoredFunction[];
-  readonly functionCount: number;
-  readonly syscallCount: number;
-  readonly indirectCallCount: number;
-  readonly tracepointCallCount: number;
-  exports: { name: string; kind: ExportKind }[];
-  ops: OpsAssignment[];
-  opsTypes: OpsStructType[];
-  calls: Int32Array;
-  indirectCalls: IndirectCall[];
-  tracepoints: TracepointDef[];
-  tracepointCalls: TracepointCall[];
-  instanceMacros: InstanceMacro[];
-}
+import { storedForm, type NameTable } from './wire';
 
 export interface IndexStats {
   files: number;
@@ -83,7 +55,7 @@ export interface CachedNames {
   slots: Int32Array;
 }
 
-export class KernelIndex {
+export class KernelIndex implements NameTable {
   private readonly files = new Map<string, StoredFile>();
   /** The name table call arrays refer to; undefined while `cachedNames` serves it (a warm start needs only a few names). */
   private nameList: string[] | undefined = [];
@@ -110,30 +82,12 @@ export class KernelIndex {
 
   /** Adds or replaces one file's facts. Lookup tables are rebuilt lazily on the next query. */
   setFile(f: FileFacts): void {
-    this.setPackedFile(packFacts(f));
+    this.addFile(storedForm(f, this));
   }
 
-  /** The same for facts in their packed form, as parser workers send them. */
-  setPackedFile(f: WireFacts): void {
-    // Per-file call name ids become ids in the shared name table: one lookup per distinct name.
-    const ids = new Int32Array(f.callNames.length);
-    for (let i = 0; i < ids.length; i++) ids[i] = this.intern(f.callNames[i]);
-    const calls = f.calls;
-    for (let i = 0; i < calls.length; i += 4) {
-      calls[i] = ids[calls[i]];
-      calls[i + 1] = ids[calls[i + 1]];
-    }
-    const file = this.pool.str(f.file);
-    const functions = f.functions.map((fn, i) => StoredFunction.from(fn, f.fnSpans, i, file, this.pool));
-    const stored: StoredFile = {
-      file, size: f.size, mtimeMs: f.mtimeMs, hasError: f.hasError, skipped: f.skipped, defineOnly: f.defineOnly,
-      functions, functionCount: functions.length, syscallCount: functions.filter((fn) => fn.syscall).length,
-      indirectCallCount: f.indirectCalls.length, tracepointCallCount: f.tracepointCalls.length, exports: f.exports.map((e) => ({ name: e.name, kind: e.kind })), ops: f.ops, opsTypes: f.opsTypes,
-      calls, indirectCalls: f.indirectCalls, tracepoints: f.tracepoints, tracepointCalls: f.tracepointCalls,
-      instanceMacros: f.instanceMacros,
-    };
-    this.share(stored);
-    this.files.set(file, stored);
+  /** The same for facts already in stored form (wire.ts), their call names interned here. */
+  addFile(f: StoredFile): void {
+    this.files.set(f.file, f);
     this.changed();
   }
 
@@ -142,33 +96,6 @@ export class KernelIndex {
     this.changedSinceLoad = true;
     this.cachedOps = undefined;
   }
-
-  /**
-   * Facts arrive from workers as fresh copies of every string; sharing the
-   * repeated ones (file paths, types, qualifier lists, field names) saves a third of the heap
-   * on a full tree.
-   */
-  private share(f: StoredFile): void {
-    const p = this.pool;
-    const file = f.file;
-    for (const o of f.ops) {
-      o.file = file;
-      o.struct = p.str(o.struct);
-      o.field = p.str(o.field);
-      o.instance = p.str(o.instance);
-    }
-    for (const c of f.indirectCalls) {
-      c.file = file;
-      c.field = p.str(c.field);
-      c.caller = p.str(c.caller);
-      if (c.struct) c.struct = p.str(c.struct);
-    }
-    for (const c of f.tracepointCalls) { c.file = file; c.caller = p.str(c.caller); }
-    for (const t of f.tracepoints) t.file = file;
-    for (const t of f.opsTypes) t.file = file;
-  }
-
-  private readonly pool = new SharedStrings();
 
   removeFile(file: string): boolean {
     const had = this.files.delete(file);
@@ -224,7 +151,8 @@ export class KernelIndex {
     return this.nameIdMap;
   }
 
-  private intern(s: string): number {
+  /** The id of a call name, added when new. */
+  internName(s: string): number {
     const ids = this.nameIds();
     this.cachedNames = undefined;
     let id = ids.get(s);
@@ -538,99 +466,6 @@ export class KernelIndex {
   }
 }
 
-export type { StoredFile };
-
-const NO_PARAMS: Param[] = [];
-const PARAM_SEP = '\u0001';
-const PARAMS_SEP = '\u0002';
-
-/** A parameter list as one string (`type\u0001name\u0002…`): shared between functions, one object, decoded on use. */
-export function paramsKey(ps: readonly Param[]): string {
-  let key = '';
-  for (let i = 0; i < ps.length; i++) key += (i ? PARAMS_SEP : '') + ps[i].type + PARAM_SEP + ps[i].name;
-  return key;
-}
-
-function decodeParams(key: string): Param[] {
-  if (key === '') return NO_PARAMS;
-  return key.split(PARAMS_SEP).map((p) => {
-    const k = p.indexOf(PARAM_SEP);
-    return { type: p.slice(0, k), name: p.slice(k + 1) };
-  });
-}
-
-/**
- * A function definition kept compact: its two spans as eight in-object numbers instead of six
- * objects, its parameters as one shared string (a full tree has 700k definitions). Spans and
- * parameters are built on access.
- */
-export class StoredFunction implements FunctionDef {
-  name = '';
-  file = '';
-  signature = '';
-  returnType = '';
-  qualifiers: Qualifier[] = [];
-  exported?: ExportKind;
-  syscall?: SyscallInfo;
-  /** Parameters, encoded by `paramsKey`. */
-  pk = '';
-  private decoded: Param[] | undefined = undefined;
-  // Start/end line and column of the definition (a*) and of the name (n*).
-  a0 = 0; a1 = 0; a2 = 0; a3 = 0;
-  n0 = 0; n1 = 0; n2 = 0; n3 = 0;
-
-  static from(fn: WireFunction, spans: Int32Array, i: number, file: string, pool: SharedStrings): StoredFunction {
-    const out = new StoredFunction();
-    out.name = fn.name;
-    out.file = file;
-    out.signature = fn.signature;
-    out.returnType = pool.str(fn.returnType);
-    out.pk = pool.str(paramsKey(fn.params));
-    out.qualifiers = pool.list(fn.qualifiers);
-    if (fn.exported) out.exported = fn.exported;
-    if (fn.syscall) out.syscall = fn.syscall;
-    out.setSpans(spans, i * SPAN_INTS);
-    return out;
-  }
-
-  setSpans(s: Int32Array, o: number): void {
-    this.a0 = s[o]; this.a1 = s[o + 1]; this.a2 = s[o + 2]; this.a3 = s[o + 3];
-    this.n0 = s[o + 4]; this.n1 = s[o + 5]; this.n2 = s[o + 6]; this.n3 = s[o + 7];
-  }
-
-  get params(): Param[] {
-    return (this.decoded ??= decodeParams(this.pk));
-  }
-
-  get span(): Span {
-    return { start: { line: this.a0, col: this.a1 }, end: { line: this.a2, col: this.a3 } };
-  }
-
-  get nameSpan(): Span {
-    return { start: { line: this.n0, col: this.n1 }, end: { line: this.n2, col: this.n3 } };
-  }
-}
-
-/** One copy of each repeated string and small string list. */
-export class SharedStrings {
-  private readonly strings = new Map<string, string>();
-  private readonly lists = new Map<string, never[]>();
-
-  str(s: string): string {
-    const have = this.strings.get(s);
-    if (have !== undefined) return have;
-    this.strings.set(s, s);
-    return s;
-  }
-
-  list<T extends string>(xs: T[]): T[] {
-    const key = xs.join(' ');
-    const have = this.lists.get(key) as unknown as T[] | undefined;
-    if (have) return have;
-    this.lists.set(key, xs as never[]);
-    return xs;
-  }
-}
 
 /** `trace_foo_rcuidle(…)` and `trace_foo_enabled()` belong to tracepoint `foo` (the `trace_` prefix is optional). */
 export function tracepointBaseName(callName: string): string {

@@ -5,7 +5,7 @@
  * from the saved groups (savedGroups.ts) until the first change.
  */
 import type { InstanceMacro, OpsAssignment, OpsStructType } from './model';
-import type { StoredFile } from './kernelIndex';
+import type { StoredFile } from './storedFile';
 import { groupColumns, type GroupColumns, type SavedGroups } from './savedGroups';
 import type { StringTable } from './stringTable';
 

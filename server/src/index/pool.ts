@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { emptyFacts } from './model';
 import type { FileLimits } from './readFile';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker';
-import { packFacts, type WireFacts } from './wire';
+import type { StoredFile } from './storedFile';
+import { storedForm, WireReader, type NameTable } from './wire';
 
 export interface PoolOptions {
   root: string;
@@ -17,7 +18,9 @@ export interface PoolOptions {
   /** 0 or undefined: one per core. */
   workers?: number;
   signal?: AbortSignal;
-  onFacts: (facts: WireFacts) => void;
+  /** The call-name table the files' call sites refer to (the index being filled). */
+  names: NameTable;
+  onFile: (file: StoredFile) => void;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
 }
@@ -64,6 +67,7 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
         let stderr = '';
         w.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
         workers.add(w);
+        const reader = new WireReader(opts.names);
         // Batches sent and not answered, in the order the worker handles them (it is synchronous):
         // the first is the one being parsed.
         const inflight: Batch[] = [];
@@ -84,8 +88,15 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
           deathsInARow = 0;
           active--;
           inflight.shift();
-          for (const f of reply.facts) opts.onFacts(f);
-          done += reply.facts.length;
+          let got: StoredFile[];
+          try {
+            got = reader.read(reply.batch);
+          } catch (e) {
+            finish(new Error(`parser worker sent an unreadable batch: ${(e as Error).message}`));
+            return;
+          }
+          for (const f of got) opts.onFile(f);
+          done += got.length;
           opts.onProgress?.(done, files.length);
           feed();
         });
@@ -105,7 +116,7 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
             if (lost.isolated) {
               const f = emptyFacts(lost.files[0], 0, 0);
               f.skipped = why;
-              opts.onFacts(packFacts(f));
+              opts.onFile(storedForm(f, opts.names));
               done++;
               opts.onProgress?.(done, files.length);
             } else {

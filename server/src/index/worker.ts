@@ -1,5 +1,5 @@
 /**
- * Parser process: parses the files it is sent and sends their facts back, packed (wire.ts).
+ * Parser process: parses the files it is sent and sends their facts back in wire form (wire.ts).
  *
  * A process rather than a thread, so that a native crash in the parser (an abort takes the whole
  * process down) costs one worker, not the language server. The native tree-sitter binding does
@@ -11,11 +11,11 @@
 import Parser = require('tree-sitter');
 import C = require('tree-sitter-c');
 import { indexOneFile, type FileLimits } from './readFile';
-import { packFacts, type WireFacts } from './wire';
+import { WireWriter, type WireBatch } from './wire';
 
 export interface WorkerInit { type: 'init'; root: string; limits: FileLimits }
 export interface WorkerRequest { type: 'parse'; id: number; files: string[] }
-export interface WorkerReply { id: number; facts: WireFacts[] }
+export interface WorkerReply { id: number; batch: WireBatch }
 
 const GC_EVERY_BYTES = 64 << 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -24,6 +24,8 @@ let root = '';
 let limits: FileLimits | undefined;
 let parser: Parser | undefined;
 let sinceGc = 0;
+/** One for the process's life: its dictionary is the pool's WireReader's for this worker. */
+const wire = new WireWriter();
 
 process.on('message', (msg: WorkerInit | WorkerRequest) => {
   if (msg.type === 'init') {
@@ -33,14 +35,13 @@ process.on('message', (msg: WorkerInit | WorkerRequest) => {
     parser.setLanguage(C as never);
     return;
   }
-  const facts: WireFacts[] = [];
   for (const rel of msg.files) {
     const f = indexOneFile(parser!, root, rel, limits!);
-    facts.push(packFacts(f));
+    wire.add(f);
     if (!f.defineOnly) sinceGc += f.size;
     if (sinceGc > GC_EVERY_BYTES) { gc(); sinceGc = 0; }
   }
-  const reply: WorkerReply = { id: msg.id, facts };
+  const reply: WorkerReply = { id: msg.id, batch: wire.take() };
   process.send!(reply);
 });
 
