@@ -39,6 +39,11 @@ export async function openIndex(o: CliIndexOptions): Promise<CliIndex> {
       if (done === total) o.progress!.write('\n');
     } : undefined,
   });
-  if (o.cacheDir && (result.parsed > 0 || result.removed > 0 || !previous)) await saveIndex(result.index, cacheFileFor(o.cacheDir, root));
+  if (o.cacheDir && (result.parsed > 0 || result.removed > 0 || !previous)) {
+    // Every caller queries next, which builds the lookup tables anyway; built first, the save
+    // reuses the resolved ops assignments instead of resolving them again (~0.7 s on a full tree).
+    void result.index.generation;
+    await saveIndex(result.index, cacheFileFor(o.cacheDir, root));
+  }
   return { index: result.index, fromCache: !!previous && result.parsed === 0, result, ms: Date.now() - t0 };
 }

@@ -44,6 +44,12 @@ class Strings {
     return k;
   }
 
+  /** Strings known to be distinct and new (the name table): no lookup. */
+  addNew(s: string): void {
+    this.ids.set(s, this.list.length);
+    this.list.push(s);
+  }
+
   /** For strings that are almost always unique (signatures): no lookup, a duplicate costs only its bytes. */
   add(s: string): number {
     this.list.push(s);
@@ -75,7 +81,21 @@ const SECTIONS = 23;
 export function encodeIndex(names: readonly string[], fileIterable: Iterable<StoredFile>, resolvedOps?: readonly ResolvedOp[]): Buffer[] {
   const files = [...fileIterable];
   const strings = new Strings();
-  for (const n of names) strings.id(n); // name table first: name id i is string i
+  for (const n of names) strings.addNew(n); // name table first: name id i is string i
+  // Functions share a few hundred qualifier lists (as objects) and ~15k return types: small
+  // tables in front of the million-entry one, which costs a cache miss per lookup.
+  const qualifierIds = new Map<readonly string[], number>();
+  const returnTypeIds = new Map<string, number>();
+  const q = (list: readonly string[]) => {
+    let k = qualifierIds.get(list);
+    if (k === undefined) qualifierIds.set(list, (k = strings.id(list.join(' '))));
+    return k;
+  };
+  const r = (type: string) => {
+    let k = returnTypeIds.get(type);
+    if (k === undefined) returnTypeIds.set(type, (k = strings.id(type)));
+    return k;
+  };
   const fileInts = new IntColumn();
   const fileNums: number[] = [];
   const fns = new IntColumn();
@@ -99,8 +119,8 @@ export function encodeIndex(names: readonly string[], fileIterable: Iterable<Sto
     fileInts.push(f.tracepointCalls.length);
     fileNums.push(f.size, f.mtimeMs);
     for (const fn of f.functions) {
-      fns.push(s(fn.name)); fns.push(strings.add(fn.signature)); fns.push(s(fn.returnType)); fns.push(s(fn.pk));
-      fns.push(s(fn.qualifiers.join(' '))); fns.push(s(fn.exported));
+      fns.push(s(fn.name)); fns.push(strings.add(fn.signature)); fns.push(r(fn.returnType)); fns.push(s(fn.pk));
+      fns.push(q(fn.qualifiers)); fns.push(s(fn.exported));
       if (fn.syscall) { fns.push(rare.syscalls.length); rare.syscalls.push(fn.syscall); } else fns.push(-1);
       fns.push(fn.a0); fns.push(fn.a1); fns.push(fn.a2); fns.push(fn.a3);
       fns.push(fn.n0); fns.push(fn.n1); fns.push(fn.n2); fns.push(fn.n3);
