@@ -94,7 +94,17 @@ export class WireWriter {
       c.push(this.s(o.instance)); c.push(this.s(o.struct)); c.push(this.s(o.field)); c.push(this.s(o.fn));
       c.push(o.pos.line); c.push(o.pos.col); c.push(o.instancePos.line); c.push(o.instancePos.col);
     }
-    for (const k of f.calls) { c.push(this.s(k.callee)); c.push(this.s(k.caller)); c.push(k.pos.line); c.push(k.pos.col); }
+    // Millions of call sites: a file's few hundred callees through a small table, and its callers
+    // come in runs (one per function), so the dictionary of the whole tree is consulted once per name.
+    const callees = new Map<string, number>();
+    let caller = '';
+    let callerId = -1;
+    for (const k of f.calls) {
+      let callee = callees.get(k.callee);
+      if (callee === undefined) callees.set(k.callee, (callee = this.s(k.callee)));
+      if (k.caller !== caller) { caller = k.caller; callerId = this.s(caller); }
+      c.push(callee); c.push(callerId); c.push(k.pos.line); c.push(k.pos.col);
+    }
     for (const k of f.indirectCalls) {
       c.push(this.s(k.caller)); c.push(this.s(k.field)); c.push(k.struct === undefined ? -1 : this.s(k.struct)); c.push(this.once(k.expr));
       c.push(k.pos.line); c.push(k.pos.col);
