@@ -31,18 +31,19 @@ export interface IndexResult {
 export async function indexTree(root: string, opts: IndexOptions = {}): Promise<IndexResult> {
   const log = opts.log ?? (() => {});
   const version = await readKernelVersion(root);
-  const walk = await (opts.scan ?? scanTree(root, opts.exclude ?? DEFAULT_EXCLUDE, opts.signal));
-  if (walk.skippedLinks > 0) log(`walk: ${walk.skippedLinks} symbolic links not followed`);
-  for (const d of walk.unreadableDirs) log(`walk: cannot read directory ${d}`);
   const index = opts.previous ?? new KernelIndex(root, version);
   index.kernelVersion = version;
-
-  const current = new Set(walk.files);
   let removed = 0;
-  for (const f of index.fileList()) if (!current.has(f) && index.removeFile(f)) removed++;
-  const todo = opts.previous ? changedFiles(index, walk) : walk.files;
-
-  await parseFiles(todo, {
+  const listed = (opts.scan ?? scanTree(root, opts.exclude ?? DEFAULT_EXCLUDE, opts.signal)).then((walk) => {
+    if (walk.skippedLinks > 0) log(`walk: ${walk.skippedLinks} symbolic links not followed`);
+    for (const d of walk.unreadableDirs) log(`walk: cannot read directory ${d}`);
+    const current = new Set(walk.files);
+    for (const f of index.fileList()) if (!current.has(f) && index.removeFile(f)) removed++;
+    return { walk, todo: opts.previous ? changedFiles(index, walk) : walk.files };
+  });
+  // With nothing to compare against, every file is parsed: the parsers start while the walk runs.
+  // Otherwise the changed files are known first (often none, and then no parser starts).
+  await parseFiles(opts.previous ? (await listed).todo : listed.then((l) => l.todo), {
     root,
     limits: opts.limits ?? DEFAULT_LIMITS,
     workers: opts.workers,
@@ -55,6 +56,7 @@ export async function indexTree(root: string, opts: IndexOptions = {}): Promise<
       index.addFile(f);
     },
   });
+  const { walk, todo } = await listed;
   return { index, parsed: todo.length, reused: walk.files.length - todo.length, removed, isKernelTree: version !== undefined };
 }
 

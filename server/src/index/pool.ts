@@ -37,12 +37,25 @@ function workerExecArgv(): string[] {
 
 interface Batch { id: number; files: string[]; isolated: boolean }
 
-export async function parseFiles(files: readonly string[], opts: PoolOptions): Promise<void> {
-  if (files.length === 0) return;
-  const count = Math.max(1, Math.min(opts.workers || os.availableParallelism(), Math.ceil(files.length / BATCH)));
+function batches(files: readonly string[]): Batch[] {
   const queue: Batch[] = [];
   for (let i = 0, id = 0; i < files.length; i += BATCH) queue.push({ id: id++, files: files.slice(i, i + BATCH), isolated: false });
-  let nextId = queue.length;
+  return queue;
+}
+
+/**
+ * `list` may still be coming (a cold index's walk): the workers then start at once, so their
+ * start-up (~0.2 s: node, tree-sitter) overlaps the walk, and get batches when it resolves.
+ */
+export async function parseFiles(list: readonly string[] | Promise<readonly string[]>, opts: PoolOptions): Promise<void> {
+  const known = 'then' in list ? undefined : list;
+  if (known?.length === 0) return;
+  const count = Math.max(1, Math.min(opts.workers || os.availableParallelism(), known ? Math.ceil(known.length / BATCH) : Infinity));
+  let files: readonly string[] = known ?? [];
+  let queue: Batch[] | undefined = known && batches(known);
+  let nextId = queue?.length ?? 0;
+  /** Per live worker: sends it batches up to IN_FLIGHT. */
+  const feeders = new Set<() => void>();
   let done = 0;
   // Deaths without a reply in between: a worker that cannot even start must not be restarted forever.
   let deathsInARow = 0;
@@ -74,6 +87,7 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
         const init: WorkerInit = { type: 'init', root: opts.root, limits: opts.limits };
         w.send(init);
         const feed = () => {
+          if (queue === undefined) return;
           while (!finished && !opts.signal?.aborted && inflight.length < IN_FLIGHT) {
             const next = queue.shift();
             if (!next) break;
@@ -100,13 +114,16 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
           opts.onProgress?.(done, files.length);
           feed();
         });
+        feeders.add(feed);
         w.on('exit', (code, signal) => {
           workers.delete(w);
+          feeders.delete(feed);
           if (finished) return;
           if (++deathsInARow > 8) {
             finish(new Error(`parser workers keep dying (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`));
             return;
           }
+          if (queue === undefined) { start(); return; }
           const lost = inflight.shift();
           // Batches queued behind the one that crashed were never started: back to the queue as they are.
           for (const b of inflight.reverse()) { active--; queue.unshift(b); }
@@ -121,7 +138,7 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
               opts.onProgress?.(done, files.length);
             } else {
               opts.log?.(`${why}; retrying its ${lost.files.length} files one by one`);
-              for (const file of lost.files) queue.unshift({ id: nextId++, files: [file], isolated: true });
+              for (const file of lost.files) queue!.unshift({ id: nextId++, files: [file], isolated: true });
             }
           }
           if (queue.length > 0 || active > 0) start();
@@ -130,6 +147,14 @@ export async function parseFiles(files: readonly string[], opts: PoolOptions): P
         feed();
       };
       for (let i = 0; i < count; i++) start();
+      if (!known) {
+        (list as Promise<readonly string[]>).then((l) => {
+          files = l;
+          queue = batches(l);
+          nextId = queue.length;
+          for (const feed of [...feeders]) feed();
+        }, (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
+      }
     });
     // Idle workers exit on disconnect (writing a --cpu-prof profile if asked); busy ones are killed below.
     for (const w of workers) if (w.connected) w.disconnect();
