@@ -15,6 +15,8 @@
  * has a branch with unbalanced braces or belongs to a group opened outside it (two alternative
  * heads sharing one body); a file whose braces do not balance is parsed whole.
  */
+import { isIdent } from './callScan';
+
 /**
  * `= foo_open,`, `{ foo_open, &bar }`, `(void *)fn }`: an identifier that is a whole value. It
  * must hold a lower-case letter: the extractor takes no ALL_CAPS name for a function, and tables
@@ -57,11 +59,21 @@ export function findBodies(text: string, original?: string): number[] | undefine
   let stmtStart = -1;
   let stmtPlain = false;
   let parens = 0;
+  const comments = new NextComment(text);
   for (let i = 0; i < n; i++) {
     // Inside braces, past a line's first token, only a few characters matter: most of a file.
-    if (depth > 0 && !lineStart) {
-      while (i < n && INSIDE[text.charCodeAt(i)] !== 1) i++;
-      if (i >= n) break;
+    if (depth > 0) {
+      if (lineStart) {
+        // The line's indent, and a first character that is none of those few nor a `#`, change nothing here.
+        for (let b = text.charCodeAt(i); b === 32 || b === 9 || b === 13 || b === 12 || b === 11; b = text.charCodeAt(i)) i++;
+        if (i >= n) break;
+        const b = text.charCodeAt(i);
+        if (INSIDE[b] !== 1 && b !== 35 /* # */) lineStart = false;
+      }
+      if (!lineStart) {
+        while (i < n && INSIDE[text.charCodeAt(i)] !== 1) i++;
+        if (i >= n) break;
+      }
     }
     const c = text.charCodeAt(i);
     if (c === 10) { lineStart = true; continue; }
@@ -73,8 +85,8 @@ export function findBodies(text: string, original?: string): number[] | undefine
     }
     if (c === 35 /* # */ && lineStart) {
       stmtPlain = false;
-      const end = directiveEnd(text, i);
-      const word = /^#\s*(\w+)/.exec(text.slice(i, Math.min(end, i + 40)))?.[1] ?? '';
+      const end = directiveEnd(text, i, comments);
+      const word = directiveWord(text, i, Math.min(end, i + 40));
       if (word === 'define' || word === 'undef') {
         // Macro definitions hold no fact the grammar gives (instance macros are read from the
         // text), and tree-sitter-c misreads some: a comment before a `\` continuation ends the
@@ -148,14 +160,12 @@ function typeBody(text: string, open: number): Kind | -1 {
 }
 
 /** Offset just past a directive, its continuation lines and any comment opened on it. */
-function directiveEnd(text: string, from: number): number {
+function directiveEnd(text: string, from: number, comments: NextComment): number {
   let i = from;
   for (;;) {
     const nl = text.indexOf('\n', i);
     const end = nl < 0 ? text.length : nl;
-    // Only this line is searched for a comment: a search bounded by the file (lastIndexOf from
-    // the line end) made a header of 15,000 #defines after its licence comment quadratic.
-    const close = openCommentClose(text, i, end);
+    const close = openCommentClose(text, i, end, comments);
     if (close >= 0) {
       i = close + 2;
       continue;
@@ -167,15 +177,47 @@ function directiveEnd(text: string, from: number): number {
   }
 }
 
-/** Where the last comment opened in text[from, end) closes, when that is past end; else -1. */
-function openCommentClose(text: string, from: number, end: number): number {
-  let open = -1;
-  for (let k = end - 2; k >= from; k--) {
-    if (text.charCodeAt(k) === 47 && text.charCodeAt(k + 1) === 42) { open = k; break; }
+/**
+ * Where the next `/*` is, found once and reused while the scan moves forward: directives are
+ * visited in order, and a search bounded by the file from each (a header of 15,000 #defines after
+ * its licence comment) made the scan quadratic; a backward look over each line cost more than this.
+ */
+class NextComment {
+  private next = -1;
+  constructor(private readonly text: string) {}
+
+  /** The first `/*` at or after `from`; the text's length when there is none. */
+  at(from: number): number {
+    if (this.next < from) {
+      this.next = this.text.indexOf('/*', from);
+      if (this.next < 0) this.next = this.text.length;
+    }
+    return this.next;
   }
-  if (open < 0) return -1;
+}
+
+/** Where the last comment opened in text[from, end) closes, when that is past end; else -1. */
+function openCommentClose(text: string, from: number, end: number, comments: NextComment): number {
+  let open = comments.at(from);
+  if (open > end - 2) return -1;
+  for (let k = text.indexOf('/*', open + 1); k >= 0 && k <= end - 2; k = text.indexOf('/*', k + 1)) open = k;
   const close = text.indexOf('*/', open + 2);
   return close > end ? close : -1;
+}
+
+/** What `/^#\s*(\w+)/` reads from text[from, to) (a directive's start), '' when nothing. */
+function directiveWord(text: string, from: number, to: number): string {
+  let i = from + 1;
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    // Other spaces \s knows: leave them to the expression.
+    if (c > 127) return /^#\s*(\w+)/.exec(text.slice(from, to))?.[1] ?? '';
+    break;
+  }
+  let e = i;
+  while (e < to && isIdent(text.charCodeAt(e))) e++;
+  return text.slice(i, e);
 }
 
 /** Index of the closing quote of a string or character literal, -1 when a line ends first in a string. */

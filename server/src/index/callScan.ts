@@ -27,12 +27,24 @@ const CHAIN_RE = /([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])
 const PAREN_RE = /\(\s*\*?\s*([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*\)\s*\(/y;
 const LAST_FIELD_RE = /\s*(?:->|\.)\s*([A-Za-z_]\w*)$/;
 
+/**
+ * Character classes by char code (charCodeAt is < 65536; NaN past the end reads as undefined):
+ * 1 starts an identifier (letter, `_`), 2 only continues one (digit). One load instead of up
+ * to six compares in the scanners' innermost loops.
+ */
+const IDENT_CLASS = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_]/.test(ch)) IDENT_CLASS[c] = 1;
+  else if (/[0-9]/.test(ch)) IDENT_CLASS[c] = 2;
+}
+
 function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  return IDENT_CLASS[c] === 1;
 }
 /** A character of a C identifier (letter, digit, `_`), by char code. */
 export function isIdent(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
+  return IDENT_CLASS[c] > 0;
 }
 
 /** Calls between `from` and `to` (a body's braces), in source order. */
@@ -55,7 +67,18 @@ export function scanCalls(text: string, from: number, to: number, out: ScannedCa
       let e = i + 1;
       while (e < to && isIdent(text.charCodeAt(e))) e++;
       const member = prev === 46 /* . */ || (prev === 62 /* > */ && precededByArrow(text, i));
-      if (!member && mayContinueCall(text, e, to)) {
+      const k = member ? to : skipBlanks(text, e, to);
+      const d = k < to ? text.charCodeAt(k) : 0;
+      if (d === 40 /* ( */) {
+        // A plain `name(`: what CHAIN_RE finds with an empty chain, without running it.
+        const name = text.slice(i, e);
+        if (!KEYWORDS.has(name)) out.push({ offset: i, name, nameOffset: i });
+        i = k - 1;
+        prev = 0;
+        continue;
+      }
+      // `->`, `.`, `[` may continue a chain; beyond ASCII, \s also matches other spaces.
+      if (d === 45 /* - */ || d === 46 /* . */ || d === 91 /* [ */ || d > 127) {
         CHAIN_RE.lastIndex = i;
         const m = CHAIN_RE.exec(text);
         if (m && m.index + m[0].length <= to) {
@@ -70,7 +93,7 @@ export function scanCalls(text: string, from: number, to: number, out: ScannedCa
       prev = 97;
       continue;
     }
-    if (c === 40 /* ( */) {
+    if (c === 40 /* ( */ && mayBeParenthesisedCallee(text, i + 1, to)) {
       PAREN_RE.lastIndex = i;
       const m = PAREN_RE.exec(text);
       // `(u32)(x)` is a cast; a parenthesised plain name is a call only through `(*fn)(…)`.
@@ -80,20 +103,35 @@ export function scanCalls(text: string, from: number, to: number, out: ScannedCa
   }
 }
 
-/**
- * Whether the text after an identifier can continue a CHAIN_RE match (`(`, `->`, `.`, `[` after
- * blanks); most identifiers are not calls, and the regex costs more than this look.
- */
-function mayContinueCall(text: string, from: number, to: number): boolean {
+/** The first offset in [from, to) that is not an ASCII blank (the ones \s matches); `to` when none. */
+function skipBlanks(text: string, from: number, to: number): number {
   let k = from;
   for (; k < to; k++) {
     const c = text.charCodeAt(k);
     if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 11 && c !== 12) break;
   }
+  return k;
+}
+
+/**
+ * Whether PAREN_RE can give a call at the `(` before `from`: `(*name)` or `(name->chain…`. Most
+ * parentheses hold conditions, casts and arguments, and the expression cost more than this look.
+ * A character beyond ASCII (possibly a blank to \s) leaves the answer to the expression.
+ */
+function mayBeParenthesisedCallee(text: string, from: number, to: number): boolean {
+  let k = skipBlanks(text, from, to);
+  const star = text.charCodeAt(k) === 42 /* * */;
+  if (star) k = skipBlanks(text, k + 1, to);
   if (k >= to) return false;
-  const c = text.charCodeAt(k);
-  // Beyond ASCII, \s also matches other spaces: leave those to the regex.
-  return c === 40 /* ( */ || c === 45 /* - */ || c === 46 /* . */ || c === 91 /* [ */ || c > 127;
+  let c = text.charCodeAt(k);
+  if (c > 127) return true;
+  if (!isIdentStart(c)) return false;
+  while (k < to && isIdent(text.charCodeAt(k))) k++;
+  k = skipBlanks(text, k, to);
+  if (k >= to) return false;
+  c = text.charCodeAt(k);
+  // Without a chain the name is taken only after a `*`.
+  return c === 45 /* - */ || c === 46 /* . */ || c === 91 /* [ */ || c > 127 || (star && c === 41 /* ) */);
 }
 
 function precededByArrow(text: string, i: number): boolean {

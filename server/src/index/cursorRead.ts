@@ -28,13 +28,46 @@ export interface FunctionHead {
 
 export const VARIADIC = -1;
 
+/**
+ * Node type and field names by id, learned from the cursor the first time an id is seen:
+ * `nodeType` and `currentFieldName` make a new JS string on every call, `nodeTypeId` and
+ * `currentFieldId` answer a number, and the readers make millions of these calls over a tree.
+ * Ids are a grammar's; a process parses with one (tree-sitter-c). Ids are 16-bit (ERROR is 65535).
+ */
+const typeNames: (string | undefined)[] = new Array<string | undefined>(65536).fill(undefined);
+const fieldNames: (string | undefined)[] = new Array<string | undefined>(65536).fill(undefined);
+
+/** `c.nodeType`, without making a string. */
+export function nodeType(c: TreeCursor): string {
+  const id = c.nodeTypeId;
+  return typeNames[id] ?? (typeNames[id] = c.nodeType);
+}
+
+/** Per type id: its name when its nodes are named, null when they are anonymous (a type's nodes are all one or the other). */
+const namedTypes: (string | null | undefined)[] = new Array<string | null | undefined>(65536).fill(undefined);
+
+/** `c.nodeIsNamed ? c.nodeType : undefined`, in one native call. */
+export function namedType(c: TreeCursor): string | undefined {
+  const id = c.nodeTypeId;
+  let type = namedTypes[id];
+  if (type === undefined) type = namedTypes[id] = c.nodeIsNamed ? nodeType(c) : null;
+  return type ?? undefined;
+}
+
+/** `c.currentFieldName`, without making a string. */
+export function fieldName(c: TreeCursor): string | undefined {
+  const id = c.currentFieldId as number | undefined;
+  if (id === undefined) return undefined;
+  return fieldNames[id] ?? (fieldNames[id] = c.currentFieldName);
+}
+
 const IDENTIFIERS = new Set(['identifier', 'field_identifier', 'type_identifier']);
 
 /** Moves to the first child in `field`; stays put and returns false when there is none. */
 export function toField(c: TreeCursor, field: string): boolean {
   if (!c.gotoFirstChild()) return false;
   do {
-    if (c.currentFieldName === field) return true;
+    if (fieldName(c) === field) return true;
   } while (c.gotoNextSibling());
   c.gotoParent();
   return false;
@@ -43,7 +76,7 @@ export function toField(c: TreeCursor, field: string): boolean {
 export function toFirstNamed(c: TreeCursor): boolean {
   if (!c.gotoFirstChild()) return false;
   do {
-    if (c.nodeIsNamed) return true;
+    if (namedType(c) !== undefined) return true;
   } while (c.gotoNextSibling());
   c.gotoParent();
   return false;
@@ -61,9 +94,28 @@ function innermostIdentifier(c: TreeCursor): [number, number] | undefined {
   let depth = 0;
   let found: [number, number] | undefined;
   for (;;) {
-    const type = c.nodeType;
+    const type = nodeType(c);
     if (IDENTIFIERS.has(type)) {
       if (type === 'identifier') found = [c.startIndex, c.endIndex];
+      break;
+    }
+    if (toField(c, 'declarator') || toFirstNamed(c)) depth++;
+    else break;
+  }
+  up(c, depth);
+  return found;
+}
+
+/**
+ * From a declarator, the same path down to the first identifier-like node of any of the three
+ * kinds (a declaration's name); [start, end] or undefined; the cursor is back.
+ */
+export function innermostName(c: TreeCursor): [number, number] | undefined {
+  let depth = 0;
+  let found: [number, number] | undefined;
+  for (;;) {
+    if (IDENTIFIERS.has(nodeType(c))) {
+      found = [c.startIndex, c.endIndex];
       break;
     }
     if (toField(c, 'declarator') || toFirstNamed(c)) depth++;
@@ -79,11 +131,20 @@ function innermostIdentifier(c: TreeCursor): [number, number] | undefined {
  */
 export function readFunctionFields(c: TreeCursor): FunctionHead | undefined {
   const head: FunctionHead = { typeStart: -1, typeEnd: -1, bodyStart: -1, nameStart: -1, nameEnd: -1, params: [] };
-  if (!c.gotoFirstChild()) return undefined;
+  // The body is the last child (a node has one child per field at most): with it known, the walk
+  // stops at the type, near the start. Each step is a native round trip.
+  if (!c.gotoLastChild()) return undefined;
+  if (fieldName(c) === 'body') head.bodyStart = c.startIndex;
+  c.gotoParent();
+  c.gotoFirstChild();
   do {
-    const field = c.currentFieldName;
+    const field = fieldName(c);
     if (field === 'body' && head.bodyStart < 0) head.bodyStart = c.startIndex;
-    else if (field === 'type' && head.typeStart < 0) { head.typeStart = c.startIndex; head.typeEnd = c.endIndex; }
+    else if (field === 'type' && head.typeStart < 0) {
+      head.typeStart = c.startIndex;
+      head.typeEnd = c.endIndex;
+      if (head.bodyStart >= 0) break;
+    }
   } while (c.gotoNextSibling());
   c.gotoParent();
   return head.bodyStart < 0 ? undefined : head;
@@ -100,7 +161,7 @@ export function readDeclarator(c: TreeCursor, head: FunctionHead, text?: string)
   let depth = 1;
   let fnDepth = -1;
   for (;;) {
-    const type = c.nodeType;
+    const type = nodeType(c);
     if (type === 'function_declarator') fnDepth = depth;
     if (toField(c, 'declarator') || (type === 'parenthesized_declarator' && toFirstNamed(c))) depth++;
     else break;
@@ -133,8 +194,8 @@ function plainList(text: string, start: number, end: number, bodyStart: number):
 function readParams(c: TreeCursor, out: number[]): void {
   if (!c.gotoFirstChild()) return;
   do {
-    if (!c.nodeIsNamed) continue;
-    const type = c.nodeType;
+    const type = namedType(c);
+    if (type === undefined) continue;
     if (type === 'variadic_parameter') { out.push(VARIADIC, VARIADIC, -1, -1); continue; }
     if (type !== 'parameter_declaration') continue;
     const start = c.startIndex;

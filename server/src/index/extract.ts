@@ -9,8 +9,8 @@
 import Parser = require('tree-sitter');
 import type { SyntaxNode } from 'tree-sitter';
 import { FUNCTION_POINTER, VALUE_IDENTIFIER } from './bodies';
-import { scanCalls, type ScannedCall } from './callScan';
-import { readDeclarator, readFunctionFields, toField, toFirstNamed, up, VARIADIC } from './cursorRead';
+import { isIdent, scanCalls, type ScannedCall } from './callScan';
+import { fieldName, innermostName, namedType, nodeType, readDeclarator, readFunctionFields, toField, toFirstNamed, up, VARIADIC } from './cursorRead';
 import { LineTable } from './lineTable';
 import { maskAttributes, MASKED_MACROS } from './mask';
 import { parseSkeleton } from './skeletonParse';
@@ -93,11 +93,10 @@ function walkLevel(ctx: Ctx, cursor: Parser.TreeCursor): void {
   if (!cursor.gotoFirstChild()) return;
   let syscallHead: SyntaxNode | null = null;
   do {
-    const type = cursor.nodeType;
-    if (type === 'comment') continue;
-    // Most top-level nodes are `#define`s and prototypes: skip them without a second native call.
+    // Anonymous nodes (`;`, a MISSING token) hold nothing, and do not end a syscall head's wait for its body.
+    const type = namedType(cursor);
+    if (type === undefined || type === 'comment') continue;
     if (syscallHead === null && !VISITED.has(type)) continue;
-    if (!cursor.nodeIsNamed) continue;
     const head = syscallHead;
     syscallHead = null;
     switch (type) {
@@ -105,9 +104,11 @@ function walkLevel(ctx: Ctx, cursor: Parser.TreeCursor): void {
         functionDefinition(ctx, cursor);
         break;
       case 'declaration':
+        if (mayHoldFacts(ctx, type, cursor.startIndex, cursor.endIndex)) declaration(ctx, cursor);
+        break;
       case 'struct_specifier':
       case 'type_definition':
-        if (mayHoldFacts(ctx, type, cursor.startIndex, cursor.endIndex)) topLevelDeclaration(ctx, cursor.currentNode);
+        if (mayHoldFacts(ctx, type, cursor.startIndex, cursor.endIndex)) typeDeclaration(ctx, cursor, type);
         break;
       case 'expression_statement':
         if (SYSCALL_PREFIX.test(ctx.text.slice(cursor.startIndex, cursor.startIndex + 24))) syscallHead = cursor.currentNode;
@@ -137,12 +138,13 @@ function mayHoldFacts(ctx: Ctx, type: string, from: number, to: number): boolean
   return type === 'declaration' && VALUE_IDENTIFIER.test(ctx.text.slice(from, to));
 }
 
-function topLevelDeclaration(ctx: Ctx, c: SyntaxNode): void {
-  if (c.type === 'declaration') declaration(ctx, c);
-  else if (c.type === 'struct_specifier') structType(ctx, c);
-  else {
-    const t = c.childForFieldName('type');
-    if (t && t.type === 'struct_specifier') structType(ctx, t);
+/** A struct definition, or a typedef of one, at the cursor (left where it was). */
+function typeDeclaration(ctx: Ctx, c: Parser.TreeCursor, type: string): void {
+  if (type === 'struct_specifier') {
+    structType(ctx, c);
+  } else if (toField(c, 'type')) {
+    if (nodeType(c) === 'struct_specifier') structType(ctx, c);
+    c.gotoParent();
   }
 }
 
@@ -241,15 +243,6 @@ function positionAt(text: string, anchor: SyntaxNode, offset: number): Position 
   return { line, col: offset - lineStart };
 }
 
-function innermostIdentifier(node: SyntaxNode | null): SyntaxNode | null {
-  let cur = node;
-  while (cur) {
-    if (cur.type === 'identifier' || cur.type === 'field_identifier' || cur.type === 'type_identifier') return cur;
-    cur = cur.childForFieldName('declarator') ?? cur.namedChild(0);
-  }
-  return null;
-}
-
 function readQualifiers(prefix: string): Qualifier[] {
   const out: Qualifier[] = [];
   for (const tok of prefix.match(/[A-Za-z_]\w*/g) ?? []) {
@@ -262,13 +255,37 @@ function readQualifiers(prefix: string): Qualifier[] {
 const NOT_IN_RETURN_TYPE = new Set<string>([...QUALIFIERS, ...QUALIFIER_ALIASES.keys(), 'register', 'auto']);
 
 function returnTypeOf(prefix: string): string {
-  const cleaned = prefix
+  // Most prefixes are plain words (`static inline struct sock *`): read them without the expressions.
+  const cleaned = prefix.indexOf('(') < 0 && prefix.indexOf('/*') < 0 ? withoutQualifierWords(prefix) : prefix
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/[A-Za-z_]\w*(\s*\([^()]*(\([^()]*\))*[^()]*\))?/g, (tok, args: string | undefined) => {
       const word = args ? tok.slice(0, tok.length - args.length) : tok;
-      return NOT_IN_RETURN_TYPE.has(word) || MASKED_MACROS.has(word) ? ' ' : tok;
+      return notInReturnType(word) ? ' ' : tok;
     });
-  return fold(cleaned).replace(/\s+\*/g, ' *').replace(/\*\s+(?=\*)/g, '*');
+  const folded = fold(cleaned);
+  return folded.indexOf('*') < 0 ? folded : folded.replace(/\s+\*/g, ' *').replace(/\*\s+(?=\*)/g, '*');
+}
+
+function notInReturnType(word: string): boolean {
+  return NOT_IN_RETURN_TYPE.has(word) || MASKED_MACROS.has(word);
+}
+
+/** `prefix` (no parentheses, no comments) with qualifier and masked words made one space each, as the replace above does. */
+function withoutQualifierWords(prefix: string): string {
+  let out = '';
+  let copied = 0;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95)) continue;
+    let e = i + 1;
+    while (e < prefix.length && isIdent(prefix.charCodeAt(e))) e++;
+    if (notInReturnType(prefix.slice(i, e))) {
+      out += prefix.slice(copied, i) + ' ';
+      copied = e;
+    }
+    i = e - 1;
+  }
+  return copied === 0 ? prefix : out + prefix.slice(copied);
 }
 
 /** Parameters from their offsets (cursorRead.ts); types are sliced from the original text. */
@@ -282,7 +299,8 @@ function readParams(ctx: Ctx, ranges: readonly number[]): Param[] {
     if (nameStart >= 0) {
       const name = ctx.masked.slice(nameStart, ranges[k + 3]);
       const a = nameStart - start;
-      out.push({ type: fold(whole.slice(0, a) + whole.slice(a + name.length)).replace(/\s+\*/g, ' *'), name });
+      const type = fold(whole.slice(0, a) + whole.slice(a + name.length));
+      out.push({ type: type.indexOf('*') < 0 ? type : type.replace(/\s+\*/g, ' *'), name });
     } else {
       out.push({ type: fold(whole), name: '' });
     }
@@ -294,41 +312,70 @@ function readParams(ctx: Ctx, ranges: readonly number[]): Param[] {
 // ---------------------------------------------------------------------------------------------
 // Declarations: ops-struct instances and their initialisers.
 
-function declaration(ctx: Ctx, node: SyntaxNode): void {
-  const typeNode = node.childForFieldName('type');
-  if (!typeNode) return;
+/**
+ * A declaration at the cursor (left where it was), read with the cursor: ops tables are most of
+ * the declarations that reach here, and a SyntaxNode per field cost more than their walk.
+ * It follows the node reading's paths: the first child in each field, `declarator` else the
+ * first named child down to the name.
+ */
+function declaration(ctx: Ctx, c: Parser.TreeCursor): void {
+  if (!toField(c, 'type')) return;
   let struct = '';
   let macroInstance: string | undefined;
-  if (typeNode.type === 'struct_specifier') {
-    struct = typeNode.childForFieldName('name')?.text ?? '';
-    if (typeNode.childForFieldName('body')) structType(ctx, typeNode);
-  } else if (typeNode.type === 'type_identifier' && ALL_CAPS.test(typeNode.text)) {
-    // `DEFINE_SCHED_CLASS(fair) = {…}`: the macro is read as a type and its argument as the declarator.
-    macroInstance = typeNode.text;
-  }
-  for (const d of node.namedChildren) {
-    if (d.type !== 'init_declarator') continue;
-    const value = d.childForFieldName('value');
-    if (!value || value.type !== 'initializer_list') continue;
-    const declarator = d.childForFieldName('declarator');
-    if (!declarator) continue;
-    let instance: string;
-    let isArray = false;
-    if (macroInstance) {
-      if (declarator.type !== 'parenthesized_declarator') continue;
-      instance = `${macroInstance}(${declarator.text.slice(1, -1).trim()})`;
-    } else {
-      const id = innermostIdentifier(declarator);
-      if (!id) continue;
-      instance = id.text;
-      isArray = declarator.type === 'array_declarator';
+  const typeType = nodeType(c);
+  if (typeType === 'struct_specifier') {
+    if (toField(c, 'name')) {
+      struct = ctx.masked.slice(c.startIndex, c.endIndex);
+      c.gotoParent();
     }
-    // Register and firmware tables hold thousands of numbers and no function: walking their
-    // nodes cost more than parsing them. Only a plain identifier in value position can register one.
-    if (!VALUE_IDENTIFIER.test(ctx.text.slice(value.startIndex, value.endIndex))) continue;
-    const instancePos = pos(declarator.startPosition);
-    initializer(ctx, value.walk(), instance, struct, isArray ? 'array' : 'struct', '', instancePos);
+    if (toField(c, 'body')) {
+      c.gotoParent();
+      structType(ctx, c);
+    }
+  } else if (typeType === 'type_identifier') {
+    // `DEFINE_SCHED_CLASS(fair) = {…}`: the macro is read as a type and its argument as the declarator.
+    const name = ctx.masked.slice(c.startIndex, c.endIndex);
+    if (ALL_CAPS.test(name)) macroInstance = name;
   }
+  c.gotoParent();
+  if (!c.gotoFirstChild()) return;
+  do {
+    if (nodeType(c) === 'init_declarator') initDeclarator(ctx, c, struct, macroInstance);
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+}
+
+/** `name = {…}` at the cursor (left where it was): its initialiser's functions. */
+function initDeclarator(ctx: Ctx, c: Parser.TreeCursor, struct: string, macroInstance: string | undefined): void {
+  if (!c.gotoFirstChild()) return;
+  let instance: string | undefined;
+  let isArray = false;
+  let instancePos: Position | undefined;
+  let declarator = false;
+  let value = false;
+  do {
+    const field = fieldName(c);
+    if (field === 'declarator' && !declarator) {
+      declarator = true;
+      const type = nodeType(c);
+      if (macroInstance) {
+        if (type === 'parenthesized_declarator') instance = `${macroInstance}(${ctx.masked.slice(c.startIndex + 1, c.endIndex - 1).trim()})`;
+      } else {
+        const id = innermostName(c);
+        if (id) instance = ctx.masked.slice(id[0], id[1]);
+        isArray = type === 'array_declarator';
+      }
+      if (instance !== undefined) instancePos = pos(c.startPosition);
+    } else if (field === 'value' && !value) {
+      value = true;
+      // Register and firmware tables hold thousands of numbers and no function: walking their
+      // nodes cost more than parsing them. Only a plain identifier in value position can register one.
+      if (instance !== undefined && nodeType(c) === 'initializer_list' && VALUE_IDENTIFIER.test(ctx.text.slice(c.startIndex, c.endIndex))) {
+        initializer(ctx, c, instance, struct, isArray ? 'array' : 'struct', '', instancePos!);
+      }
+    }
+  } while (c.gotoNextSibling());
+  c.gotoParent();
 }
 
 /**
@@ -340,13 +387,12 @@ function initializer(ctx: Ctx, c: Parser.TreeCursor, instance: string, struct: s
   if (!c.gotoFirstChild()) return;
   let positional = 0;
   do {
-    if (!c.nodeIsNamed) continue;
-    const type = c.nodeType;
-    if (type === 'comment') continue;
+    const type = namedType(c);
+    if (type === undefined || type === 'comment') continue;
     if (type !== 'initializer_pair') {
       const key = `[${positional}]`;
       positional++;
-      initializerValue(ctx, c, key, instance, struct, kind, path, instancePos);
+      initializerValue(ctx, c, type, key, instance, struct, kind, path, instancePos);
       continue;
     }
     // `.a.b[2] = value`: designators, then the value.
@@ -355,19 +401,21 @@ function initializer(ctx: Ctx, c: Parser.TreeCursor, instance: string, struct: s
     // `[3] = …` moves the position of the next positional element; only the last designator counts.
     let next = -1;
     do {
-      const field = c.currentFieldName;
+      const field = fieldName(c);
       if (field === 'designator') {
         const d = ctx.masked.slice(c.startIndex, c.endIndex);
+        const designator = nodeType(c);
         next = -1;
-        if (c.nodeType === 'field_designator') {
-          key += '.' + d.replace(/^\.\s*/, '');
+        if (designator === 'field_designator') {
+          // `.name`, rarely `. name`.
+          key += '.' + (d.charCodeAt(0) === 46 && isIdent(d.charCodeAt(1)) ? d.slice(1) : d.replace(/^\.\s*/, ''));
         } else {
           const idx = d.replace(/^\[\s*|\s*\]$/g, '');
           key += `[${idx}]`;
-          if (c.nodeType === 'subscript_designator' && /^\d+$/.test(idx)) next = Number(idx) + 1;
+          if (designator === 'subscript_designator' && /^\d+$/.test(idx)) next = Number(idx) + 1;
         }
       } else if (field === 'value') {
-        initializerValue(ctx, c, key, instance, struct, kind, path, instancePos);
+        initializerValue(ctx, c, nodeType(c), key, instance, struct, kind, path, instancePos);
         break;
       }
     } while (c.gotoNextSibling());
@@ -377,25 +425,25 @@ function initializer(ctx: Ctx, c: Parser.TreeCursor, instance: string, struct: s
   c.gotoParent();
 }
 
-/** One value of an initialiser list at the cursor, under `key` (`.open`, `[3]`). */
-function initializerValue(ctx: Ctx, c: Parser.TreeCursor, key: string, instance: string, struct: string, kind: 'array' | 'struct', path: string, instancePos: Position): void {
-  const list = c.nodeType === 'initializer_list';
+/** One value of an initialiser list at the cursor, of node type `type`, under `key` (`.open`, `[3]`). */
+function initializerValue(ctx: Ctx, c: Parser.TreeCursor, type: string, key: string, instance: string, struct: string, kind: 'array' | 'struct', path: string, instancePos: Position): void {
+  const list = type === 'initializer_list';
   if (kind === 'array' && path === '') {
     const element = `${instance}${key.startsWith('[') ? key : '[' + key + ']'}`;
     if (list) initializer(ctx, c, element, struct, 'struct', '', pos(c.startPosition));
-    else member(ctx, c, instance, struct, key, instancePos);
+    else member(ctx, c, type, instance, struct, key, instancePos);
     return;
   }
   const field = path + (key.startsWith('.') ? (path ? key : key.slice(1)) : key);
   if (list) initializer(ctx, c, instance, struct, 'struct', field, instancePos);
-  else member(ctx, c, instance, struct, field, instancePos);
+  else member(ctx, c, type, instance, struct, field, instancePos);
 }
 
-/** A value that names a function (`fn`, `&fn`, `(cast)fn`, `(fn)`) at the cursor, which is left where it was. */
-function member(ctx: Ctx, c: Parser.TreeCursor, instance: string, struct: string, field: string, instancePos: Position): void {
+/** A value that names a function (`fn`, `&fn`, `(cast)fn`, `(fn)`) at the cursor, of node type `valueType`, which is left where it was. */
+function member(ctx: Ctx, c: Parser.TreeCursor, valueType: string, instance: string, struct: string, field: string, instancePos: Position): void {
   let levels = 0;
-  for (;;) {
-    const type = c.nodeType;
+  let type = valueType;
+  for (;; type = nodeType(c)) {
     const moved = type === 'pointer_expression' ? toField(c, 'argument')
       : type === 'cast_expression' ? toField(c, 'value')
       : type === 'parenthesized_expression' ? toFirstNamed(c)
@@ -404,7 +452,7 @@ function member(ctx: Ctx, c: Parser.TreeCursor, instance: string, struct: string
     if (!moved) { up(c, levels); return; }
     levels++;
   }
-  if (c.nodeType === 'identifier') {
+  if (type === 'identifier') {
     const name = ctx.masked.slice(c.startIndex, c.endIndex);
     if (!NOT_FUNCTIONS.has(name) && !ALL_CAPS.test(name)) {
       const ops: OpsAssignment = { instance, struct, field, fn: name, file: ctx.file, pos: pos(c.startPosition), instancePos };
@@ -414,38 +462,70 @@ function member(ctx: Ctx, c: Parser.TreeCursor, instance: string, struct: string
   up(c, levels);
 }
 
-function structType(ctx: Ctx, node: SyntaxNode): void {
-  const name = node.childForFieldName('name');
-  const body = node.childForFieldName('body');
-  if (!name || !body) return;
-  const fields: string[] = [];
-  const fnFields: string[] = [];
-  for (const f of body.namedChildren) {
-    if (f.type !== 'field_declaration') continue;
-    for (const d of f.childrenForFieldName('declarator')) {
-      const id = innermostIdentifier(d);
-      if (!id) continue;
-      fields.push(id.text);
-      if (isFunctionPointer(d)) fnFields.push(id.text);
+/**
+ * A struct type with function-pointer fields, at the cursor (left where it was). With the
+ * cursor: headers define hundreds of these, and a SyntaxNode per field cost more than the walk.
+ * The paths are the node reading's: the first child in a field, `declarator` else the first
+ * named child down to the field's name.
+ */
+function structType(ctx: Ctx, c: Parser.TreeCursor): void {
+  if (!c.gotoFirstChild()) return;
+  let name: [number, number] | undefined;
+  let namePos: Position | undefined;
+  let fields: string[] | undefined;
+  let fnFields: string[] | undefined;
+  do {
+    const field = fieldName(c);
+    if (field === 'name' && name === undefined) {
+      name = [c.startIndex, c.endIndex];
+      namePos = pos(c.startPosition);
+    } else if (field === 'body' && fields === undefined) {
+      fields = [];
+      fnFields = [];
+      structFields(ctx, c, fields, fnFields);
     }
-  }
-  if (fnFields.length > 0) {
-    const t: OpsStructType = { name: name.text, file: ctx.file, pos: pos(name.startPosition), fields, fnFields };
-    ctx.facts.opsTypes.push(t);
-  }
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+  if (!name || !fnFields || fnFields.length === 0) return;
+  const t: OpsStructType = { name: ctx.masked.slice(name[0], name[1]), file: ctx.file, pos: namePos!, fields: fields!, fnFields };
+  ctx.facts.opsTypes.push(t);
 }
 
-function isFunctionPointer(decl: SyntaxNode): boolean {
-  // `int (*connect)(…)`: a function_declarator whose declarator is a parenthesised pointer.
-  let cur: SyntaxNode | null = decl;
-  while (cur) {
-    if (cur.type === 'function_declarator') {
-      const inner = cur.childForFieldName('declarator');
-      return !!inner && inner.type === 'parenthesized_declarator' && inner.text.replace(/\s/g, '').startsWith('(*');
+/** The field names of the struct body at the cursor (left where it was), and which are function pointers. */
+function structFields(ctx: Ctx, c: Parser.TreeCursor, fields: string[], fnFields: string[]): void {
+  if (!c.gotoFirstChild()) return;
+  do {
+    if (namedType(c) !== 'field_declaration' || !c.gotoFirstChild()) continue;
+    do {
+      if (fieldName(c) !== 'declarator') continue;
+      const id = innermostName(c);
+      if (!id) continue;
+      const name = ctx.masked.slice(id[0], id[1]);
+      fields.push(name);
+      if (isFunctionPointer(ctx, c)) fnFields.push(name);
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+}
+
+/** `int (*connect)(…)` at the cursor (left where it was): a function_declarator whose declarator is a parenthesised pointer. */
+function isFunctionPointer(ctx: Ctx, c: Parser.TreeCursor): boolean {
+  let depth = 0;
+  let found = false;
+  for (;;) {
+    if (nodeType(c) === 'function_declarator') {
+      if (toField(c, 'declarator')) {
+        found = nodeType(c) === 'parenthesized_declarator' && ctx.masked.slice(c.startIndex, c.endIndex).replace(/\s/g, '').startsWith('(*');
+        c.gotoParent();
+      }
+      break;
     }
-    cur = cur.childForFieldName('declarator');
+    if (!toField(c, 'declarator')) break;
+    depth++;
   }
-  return false;
+  up(c, depth);
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,45 +564,89 @@ function extractCalls(ctx: Ctx): void {
 
 /** `struct net_device_ops *ops` declared between the function's start and the call. */
 function declaredStruct(text: string, from: number, to: number, variable: string): string | undefined {
-  const re = new RegExp(`struct\\s+(\\w+)\\s*(?:const\\s+)?\\*\\s*(?:const\\s+)?${variable}\\b`, 'g');
+  const re = declarationOf(variable);
+  re.lastIndex = 0;
   const body = text.slice(from, to);
   let found: string | undefined;
   for (let m = re.exec(body); m; m = re.exec(body)) found = m[1];
   return found;
 }
 
+/** The expressions by variable name, kept across files: the same few names (`dev`, `ops`, `sk`) recur. */
+const declarations = new Map<string, RegExp>();
+
+function declarationOf(variable: string): RegExp {
+  let re = declarations.get(variable);
+  if (re === undefined) {
+    if (declarations.size >= 4096) declarations.clear();
+    re = new RegExp(`struct\\s+(\\w+)\\s*(?:const\\s+)?\\*\\s*(?:const\\s+)?${variable}\\b`, 'g');
+    declarations.set(variable, re);
+  }
+  return re;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Text scans for what the grammar cannot see: exports, TRACE_EVENT bodies, instance macros.
 
-const EXPORT_RE = /^[ \t]*(EXPORT_SYMBOL(?:_GPL)?(?:_NS(?:_GPL)?)?|EXPORT_SYMBOL_GPL_FOR_MODULES)[ \t]*\([ \t]*(\w+)/gm;
+// Each expression below is tried only at the start of a line holding one of its words, found
+// with indexOf: run as /^…/gm over the whole text, they cost 1.6 s of CPU on the 479 MB of AMD
+// register headers alone (thousands of lines with `_EVENT` in a register name each).
+const EXPORT_AT = /[ \t]*(EXPORT_SYMBOL(?:_GPL)?(?:_NS(?:_GPL)?)?|EXPORT_SYMBOL_GPL_FOR_MODULES)[ \t]*\([ \t]*(\w+)/y;
 
 function scanExports(text: string, facts: FileFacts, lines: LineTable): void {
-  if (text.indexOf('EXPORT_SYMBOL') < 0) return;
-  EXPORT_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = EXPORT_RE.exec(text)) !== null) {
-    facts.exports.push({ name: m[2], kind: m[1] as ExportKind, pos: lines.at(m.index + m[0].length - m[2].length) });
+  let end = 0; // where the last match ended: the next one starts on a later line
+  // indexOf of a pattern of 7 or more characters is 2-5× slower than of a short one.
+  for (let at = text.indexOf('XPORT'); at >= 0; at = text.indexOf('XPORT', at + 5)) {
+    if (at < 1 || !text.startsWith('EXPORT_SYMBOL', at - 1)) continue;
+    const m = matchOnLine(EXPORT_AT, text, at - 1, end);
+    if (m === null) continue;
+    end = m.index + m[0].length;
+    facts.exports.push({ name: m[2], kind: m[1] as ExportKind, pos: lines.at(end - m[2].length) });
   }
 }
 
-const TP_RE = /^[ \t]*(TRACE_EVENT|TRACE_EVENT_CONDITION|TRACE_EVENT_FN|DEFINE_EVENT|DEFINE_EVENT_CONDITION|DEFINE_EVENT_FN|DEFINE_EVENT_PRINT|DECLARE_EVENT_CLASS)[ \t]*\(\s*(\w+)(?:\s*,\s*(\w+))?/gm;
+const TP_AT = /[ \t]*(TRACE_EVENT|TRACE_EVENT_CONDITION|TRACE_EVENT_FN|DEFINE_EVENT|DEFINE_EVENT_CONDITION|DEFINE_EVENT_FN|DEFINE_EVENT_PRINT|DECLARE_EVENT_CLASS)[ \t]*\(\s*(\w+)(?:\s*,\s*(\w+))?/y;
 const TRACE_SYSTEM_RE = /^[ \t]*#[ \t]*define[ \t]+TRACE_SYSTEM[ \t]+(\w+)/m;
 
 function scanTracepointDefs(text: string, facts: FileFacts, lines: LineTable): void {
-  if (text.indexOf('_EVENT') < 0) return;
-  const system = TRACE_SYSTEM_RE.exec(text)?.[1] ?? '';
-  TP_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = TP_RE.exec(text)) !== null) {
+  let end = 0;
+  let system: string | undefined;
+  for (let at = text.indexOf('EVENT'); at >= 0; at = text.indexOf('EVENT', at + 5)) {
+    // `EVENT` inside TRACE_EVENT…, DEFINE_EVENT… or DECLARE_EVENT_CLASS: where the word starts.
+    const word = at >= 6 && text.startsWith('TRACE_', at - 6) ? at - 6 : at >= 7 && text.startsWith('DEFINE_', at - 7) ? at - 7
+      : at >= 8 && text.startsWith('DECLARE_', at - 8) ? at - 8 : -1;
+    if (word < 0) continue;
+    const m = matchOnLine(TP_AT, text, word, end);
+    if (m === null) continue;
+    end = m.index + m[0].length;
     const kind = m[1] as TracepointKind;
     const isInstance = kind.startsWith('DEFINE_EVENT');
     const name = isInstance ? m[3] : m[2];
     if (!name) continue;
-    const nameOffset = isInstance ? m.index + m[0].length - name.length : m.index + m[0].indexOf(name, m[1].length);
+    system ??= TRACE_SYSTEM_RE.exec(text)?.[1] ?? '';
+    const nameOffset = isInstance ? end - name.length : m.index + m[0].indexOf(name, m[1].length);
     const tp: TracepointDef = { name, kind, system, file: facts.file, pos: lines.at(nameOffset) };
     if (isInstance) tp.eventClass = m[2];
     facts.tracepoints.push(tp);
   }
+}
+
+/**
+ * The sticky `re` (a /^[ \t]*…/gm expression without its `^`) tried at the start of the line
+ * holding `word`, when only blanks precede the word there and that start is not before
+ * `notBefore` (the end of the previous match): what the /gm form finds, match for match.
+ */
+function matchOnLine(re: RegExp, text: string, word: number, notBefore: number): RegExpExecArray | null {
+  let start = word;
+  while (start > 0 && (text.charCodeAt(start - 1) === 32 || text.charCodeAt(start - 1) === 9)) start--;
+  if (start > 0) {
+    // Line terminators for `^` under the m flag.
+    const c = text.charCodeAt(start - 1);
+    if (c !== 10 && c !== 13 && c !== 0x2028 && c !== 0x2029) return null;
+  }
+  if (start < notBefore) return null;
+  re.lastIndex = start;
+  return re.exec(text);
 }
 
 const INSTANCE_MACRO_RE = /^[ \t]*#[ \t]*define[ \t]+([A-Z][A-Z0-9_]*)\((\w+)\)[^\n]*?(?:\\\n[^\n]*?)*?struct[ \t]+(\w+)[ \t]+(\w*?)(?:##)?\2(?:##(\w+))?\b/gm;

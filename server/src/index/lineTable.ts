@@ -6,11 +6,21 @@ import type { Position } from './model';
  */
 export class LineTable {
   private starts: number[] | undefined;
+  /** The line of the last answer: lookups mostly move forward a few lines (call sites in order). */
+  private last = 0;
   constructor(private readonly text: string) {}
 
   at(offset: number): Position {
     const s = this.lineStarts();
-    const line = lastAtOrBefore(s, offset, s.length);
+    let line = this.last;
+    if (s[line] <= offset) {
+      const near = Math.min(line + 8, s.length - 1);
+      while (line < near && s[line + 1] <= offset) line++;
+      if (line + 1 < s.length && s[line + 1] <= offset) line = lastAtOrBefore(s, offset, s.length);
+    } else {
+      line = lastAtOrBefore(s, offset, s.length);
+    }
+    this.last = line;
     return { line, col: offset - s[line] };
   }
 

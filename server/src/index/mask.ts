@@ -140,33 +140,35 @@ function blank(text: string, start: number, end: number): string {
  */
 const LOOP_MACRO = /(?<=(?:^|[;{}])[ \t]*)(?:(?:[A-Za-z_]\w*)?(?:for_each|foreach)\w*|skb_queue_walk\w*|skb_walk_frags|scoped_guard|scoped_cond_guard)(?=[ \t]*\()/gm;
 
-/** The words every LOOP_MACRO match contains; found with indexOf-speed search first. */
-const LOOP_WORD = /for_each|foreach|skb_queue_walk|skb_walk_frags|scoped_guard|scoped_cond_guard/g;
+/**
+ * Short words one of which every LOOP_MACRO match contains (`for_each`, `foreach`, `skb_queue_walk`,
+ * `skb_walk_frags`, `scoped_guard`, `scoped_cond_guard`). V8's indexOf of a pattern under 7
+ * characters runs memchr on its first character: 2-5× faster than a longer pattern or the
+ * alternation as a regular expression, and fastest when that character is rare in C (f, w, g).
+ */
+const LOOP_HINTS = ['for_e', 'forea', 'walk', 'guard'];
 /** LOOP_MACRO tried at one offset only. */
 const LOOP_MACRO_AT = new RegExp(LOOP_MACRO.source, 'my');
 
 /**
- * Tries LOOP_MACRO only where one of its words occurs, at the start of the identifier holding it
- * (where any match must start: the look-behind wants a blank, `;`, `{`, `}` or a line start
- * before it). Running the look-behind at every offset of a file cost more than the rest of masking.
+ * Tries LOOP_MACRO only at the start of each identifier holding a hint word (where any match
+ * must start: the look-behind wants a blank, `;`, `{`, `}` or a line start before it), in order.
+ * Running the look-behind at every offset of a file cost more than the rest of masking.
  */
 function maskLoopMacros(text: string): string {
-  if (text.indexOf('for_each') < 0 && text.indexOf('foreach') < 0 && text.indexOf('scoped_') < 0 && text.indexOf('skb_') < 0) return text;
-  LOOP_WORD.lastIndex = 0;
+  const starts = loopCandidates(text);
+  if (starts.length === 0) return text;
   let out: string[] | undefined;
   let copied = 0;
   let searched = 0;
-  let w: RegExpExecArray | null;
-  while ((w = LOOP_WORD.exec(text)) !== null) {
-    let start = w.index;
-    while (start > 0 && isIdent(text.charCodeAt(start - 1))) start--;
+  for (const start of starts) {
+    // A start tried twice gives the same answer; one inside a masked name is passed.
     if (start < searched) continue;
     LOOP_MACRO_AT.lastIndex = start;
     const m = LOOP_MACRO_AT.exec(text);
     if (m === null) continue;
     const name = m[0];
     searched = start + name.length;
-    LOOP_WORD.lastIndex = Math.max(LOOP_WORD.lastIndex, searched);
     const argsEnd = argumentListEnd(text, start + name.length);
     if (argsEnd === start + name.length) continue;
     let k = argsEnd;
@@ -179,4 +181,17 @@ function maskLoopMacros(text: string): string {
   if (!out) return text;
   out.push(text.slice(copied));
   return out.join('');
+}
+
+/** Starts of the identifiers holding a LOOP_HINTS word, ascending. */
+function loopCandidates(text: string): number[] {
+  const starts: number[] = [];
+  for (const w of LOOP_HINTS) {
+    for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + w.length)) {
+      let start = at;
+      while (start > 0 && isIdent(text.charCodeAt(start - 1))) start--;
+      starts.push(start);
+    }
+  }
+  return starts.length > 1 ? starts.sort((a, b) => a - b) : starts;
 }
