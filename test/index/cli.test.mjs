@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +12,9 @@ import { ensureSubsetTree } from '../e2e/trees.mjs';
 
 const KPN = fileURLToPath(new URL('../../server/out/cli/kpn.js', import.meta.url));
 
-function kpn(args) {
+function kpn(args, cwd) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [KPN, ...args], { maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [KPN, ...args], { maxBuffer: 1 << 26, cwd }, (err, stdout, stderr) => {
       resolve({ code: err ? err.code : 0, stdout, stderr });
     });
   });
@@ -97,6 +97,13 @@ test('kpn: unknown command and missing arguments exit 2 with usage; an unknown f
   const noTree = await kpn(['explain', 'tcp_v4_connect']);
   assert.equal(noTree.code, 2);
   assert.match(noTree.stderr, /--tree <kernel tree> is required/);
+  // A forgotten value is refused, not taken from the next option (which would create a `--json` directory).
+  const cwd = mkdtempSync(join(tmpdir(), 'kpn-cli-args-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  const noValue = await kpn(['index', cwd, '--cache', '--json'], cwd);
+  assert.equal(noValue.code, 2);
+  assert.match(noValue.stderr, /--cache needs a value/);
+  assert.deepEqual(readdirSync(cwd), []);
   const tree = await ensureSubsetTree();
   if (tree.missing) { t.skip(tree.missing); return; }
   const missing = await kpn(['explain', 'no_such_function_anywhere', '--tree', join(tree.dir, 'net/ipv4')]);

@@ -13,7 +13,8 @@ export function parseArgs(argv: string[], valued: readonly string[]): Parsed {
       const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
       if (valued.includes(key)) {
         const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`--${key} needs a value`);
+        // `--cache --json` forgot the value: taking `--json` as a directory would create one.
+        if (v === undefined || v === '' || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${key} needs a value`);
         out.options.set(key, v);
       } else {
         out.flags.add(key);
