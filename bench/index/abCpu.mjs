@@ -5,8 +5,8 @@
 // load, so differences of a few percent become visible. Files are read and decoded up front and
 // go through factsOfText as in a worker (preprocessor-only ones are scanned, not parsed).
 //   node --expose-gc bench/index/abCpu.mjs TREE DIR… --a BUILD_DIR --b BUILD_DIR [--rounds N]
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { readSample } from './sample.mjs';
 import { join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -23,17 +23,7 @@ const require = createRequire(import.meta.url);
 const Parser = require('tree-sitter');
 const C = require('tree-sitter-c');
 
-const files = [];
-const walk = (d) => {
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) walk(p);
-    else if (e.isFile() && /\.[ch]$/.test(e.name)) files.push(p);
-  }
-};
-for (const d of dirs.length ? dirs : ['.']) walk(join(root, d));
-files.sort();
-const texts = files.map((f) => readFileSync(f).toString('utf8'));
+const { files, texts } = readSample(root, dirs);
 console.log(`${files.length} files, ${(texts.reduce((s, t) => s + t.length, 0) / 1e6).toFixed(1)} MB`);
 
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };

@@ -3,8 +3,8 @@
 // up front (page cache and decoding excluded). Used to measure changes to the extractor.
 //   node --expose-gc bench/index/stages.mjs TREE DIR… [--impl BUILD_DIR] [--rounds N]
 // Default sample in the notes: fs/ext4 net/ipv4 kernel/sched drivers/net/ethernet/intel of 6.12.
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { readSample } from './sample.mjs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,16 +25,8 @@ const { blankBodies, findBodies } = require(join(impl, 'index/bodies.js'));
 const { extractFacts } = require(join(impl, 'index/extract.js'));
 const { isPreprocessorOnly } = require(join(impl, 'index/textScan.js'));
 
-const files = [];
-const walk = (d) => {
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) walk(p);
-    else if (/\.[ch]$/.test(e.name)) files.push(p);
-  }
-};
-for (const d of dirs) walk(join(root, d));
-const texts = files.map((f) => readFileSync(f, 'utf8')).filter((t) => !isPreprocessorOnly(t));
+const { files, texts: all } = readSample(root, dirs);
+const texts = all.filter((t) => !isPreprocessorOnly(t));
 const mb = texts.reduce((a, t) => a + t.length, 0) / 1e6;
 console.log(`${files.length} files, ${texts.length} parsed, ${mb.toFixed(1)} MB; impl ${impl}`);
 const parser = new Parser();

@@ -5,8 +5,8 @@
 // count too; stages.mjs leaves them out.
 //   node --expose-gc bench/index/treeCpu.mjs TREE [DIR…] [--impl BUILD_DIR] [--rounds N]
 // Without DIR the whole tree is taken (~1.4 GB of text for 6.12: add --max-old-space-size=8192).
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { readSample } from './sample.mjs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,17 +24,7 @@ const Parser = require('tree-sitter');
 const C = require('tree-sitter-c');
 const { factsOfText, DEFAULT_LIMITS } = require(join(impl, 'index/readFile.js'));
 
-const files = [];
-const walk = (d) => {
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) walk(p);
-    else if (e.isFile() && /\.[ch]$/.test(e.name)) files.push(p);
-  }
-};
-for (const d of dirs.length ? dirs : ['.']) walk(join(root, d));
-files.sort();
-const texts = files.map((f) => readFileSync(f).toString('utf8'));
+const { files, texts } = readSample(root, dirs);
 const mb = texts.reduce((a, t) => a + t.length, 0) / 1e6;
 console.log(`${files.length} files, ${mb.toFixed(1)} MB; impl ${impl}`);
 

@@ -18,6 +18,7 @@ import { CachedDefinitions, definitionColumns } from './cachedDefinitions';
 import { buildNameHash, findName, validNameHash } from './nameHash';
 import { opsContext, resolveOps, SavedOps, SavedOpsLookup, savedOpsColumns, type OpsTables, type ResolvedOp } from './opsTables';
 import { SavedGroups, type GroupColumns } from './savedGroups';
+import { IntColumn } from './intColumn';
 import { encodeStrings, StringTable } from './stringTable';
 
 const FN_INTS = 15;
@@ -57,22 +58,6 @@ class Strings {
   }
 }
 
-class IntColumn {
-  private buf = new Int32Array(1 << 16);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.buf.length) {
-      const bigger = new Int32Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
-    this.buf[this.length++] = v;
-  }
-  bytes(): Buffer {
-    return Buffer.from(this.buf.buffer, 0, this.length * 4);
-  }
-}
-
 const strip = <T extends { file: string }>(xs: T[]): Omit<T, 'file'>[] => xs.map(({ file: _f, ...rest }) => rest);
 
 const SECTIONS = 23;
@@ -96,11 +81,11 @@ export function encodeIndex(names: readonly string[], fileIterable: Iterable<Sto
     if (k === undefined) returnTypeIds.set(type, (k = strings.id(type)));
     return k;
   };
-  const fileInts = new IntColumn();
+  const fileInts = new IntColumn(1 << 16);
   const fileNums: number[] = [];
-  const fns = new IntColumn();
-  const exps = new IntColumn();
-  const ops = new IntColumn();
+  const fns = new IntColumn(1 << 16);
+  const exps = new IntColumn(1 << 16);
+  const ops = new IntColumn(1 << 16);
   const calls: Int32Array[] = [];
   const rare: Rare = { syscalls: [], files: [] };
   const s = (x: string | undefined) => (x === undefined ? -1 : strings.id(x));

@@ -9,6 +9,7 @@
  * keeps the matching string list per worker (WireReader), so a repeated string arrives as the one
  * shared copy and a call name's index id is looked up once per worker, not once per file.
  */
+import { IntColumn } from './intColumn';
 import { paramsKey, StoredFunction, type StoredFile } from './storedFile';
 import type { ExportKind, FileFacts, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Qualifier, SyscallInfo, TracepointCall, TracepointDef } from './model';
 
@@ -29,19 +30,6 @@ const TP_CALL_INTS = 4;
 
 /** Struct types, tracepoints and instance macros: a few thousand in a tree, sent as one JSON string per file that has any. */
 type Rare = [Omit<OpsStructType, 'file'>[], Omit<TracepointDef, 'file'>[], InstanceMacro[]];
-
-class IntColumn {
-  buf = new Int32Array(1 << 14);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.buf.length) {
-      const bigger = new Int32Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
-    this.buf[this.length++] = v;
-  }
-}
 
 const strip = <T extends { file: string }>(xs: T[]): Omit<T, 'file'>[] => xs.map(({ file: _f, ...rest }) => rest);
 
@@ -115,7 +103,7 @@ export class WireWriter {
 
   /** The batch of the files added since the last take; the dictionary stays. */
   take(): WireBatch {
-    const batch: WireBatch = { fresh: this.fresh, ints: this.ints.buf.slice(0, this.ints.length), nums: Float64Array.from(this.nums), files: this.files };
+    const batch: WireBatch = { fresh: this.fresh, ints: this.ints.copy(), nums: Float64Array.from(this.nums), files: this.files };
     this.fresh = [];
     this.ints.length = 0;
     this.nums = [];
