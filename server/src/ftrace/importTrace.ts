@@ -37,14 +37,15 @@ export function defaultWorkers(): number {
   return Math.min(2, os.availableParallelism());
 }
 const DEFAULT_PIECE = 16 << 20;
+const REPORT_HEADER = /^(?:version = \d+|cpus=\d+)\s*\n/;
 
 export async function importTrace(file: string, opts: ImportOptions = {}): Promise<TraceModel> {
   const fh = await fs.promises.open(file, 'r');
   try {
     const total = (await fh.stat()).size;
-    const magic = Buffer.alloc(TRACE_DAT_MAGIC.length);
-    const { bytesRead } = await fh.read(magic, 0, magic.length, 0);
-    if (bytesRead === magic.length && magic.equals(TRACE_DAT_MAGIC)) {
+    const start = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(start, 0, start.length, 0);
+    if (bytesRead >= TRACE_DAT_MAGIC.length && start.subarray(0, TRACE_DAT_MAGIC.length).equals(TRACE_DAT_MAGIC)) {
       // Loaded on demand: its decompressors cost text imports (and `kpn` starts) ~12 ms.
       const { importTraceDat } = require('./traceDat/importTraceDat') as typeof import('./traceDat/importTraceDat');
       return await importTraceDat(fh, total, opts);
@@ -52,7 +53,9 @@ export async function importTrace(file: string, opts: ImportOptions = {}): Promi
     const workers = opts.workers ?? defaultWorkers();
     const pieceSize = Math.max(1, opts.pieceSize ?? DEFAULT_PIECE);
     if (workers > 1 && total >= 2 * pieceSize) {
-      prestart(workers);
+      // A report's first line (`version = 6`, `cpus=4`) is enough to start the piece workers
+      // booting while the format is detected; other text formats are parsed here and need none.
+      if (REPORT_HEADER.test(start.toString('latin1', 0, bytesRead))) prestart(workers);
       const head = Buffer.allocUnsafe(Math.min(total, DEFAULT_CHUNK));
       await fh.read(head, 0, head.length, 0);
       const d = detectHead(head);
