@@ -83,9 +83,10 @@ export class WireWriter {
       c.push(o.pos.line); c.push(o.pos.col); c.push(o.instancePos.line); c.push(o.instancePos.col);
     }
     // Millions of call sites: a file's few hundred callees through a small table, and its callers
-    // come in runs (one per function), so the dictionary of the whole tree is consulted once per name.
+    // come in runs (one per function), so the dictionary of the whole tree is consulted once per
+    // name and file.
     const callees = new Map<string, number>();
-    let caller = '';
+    let caller: string | undefined;
     let callerId = -1;
     for (const k of f.calls) {
       let callee = callees.get(k.callee);
