@@ -6,7 +6,7 @@
 // go through factsOfText as in a worker (preprocessor-only ones are scanned, not parsed).
 //   node --expose-gc bench/index/abCpu.mjs TREE DIR… --a BUILD_DIR --b BUILD_DIR [--rounds N]
 import { createRequire } from 'node:module';
-import { readSample } from './sample.mjs';
+import { cpuSeconds as cpu, readSample, timedParser } from './sample.mjs';
 import { join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -20,19 +20,13 @@ if (!globalThis.gc || !root || !a || !b) {
   process.exit(2);
 }
 const require = createRequire(import.meta.url);
-const Parser = require('tree-sitter');
-const C = require('tree-sitter-c');
 
 const { files, texts } = readSample(root, dirs);
 console.log(`${files.length} files, ${(texts.reduce((s, t) => s + t.length, 0) / 1e6).toFixed(1)} MB`);
 
-const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const builds = [a, b].map((dir) => {
-  const parser = new Parser();
-  parser.setLanguage(C);
-  const build = { dir: resolve(dir), parser, total: 0, parse: 0, facts: 0, sinceGc: 0 };
-  const parse = parser.parse.bind(parser);
-  parser.parse = (...x) => { const t = cpu(); try { return parse(...x); } finally { build.parse += cpu() - t; } };
+  const { parser, parseSeconds } = timedParser();
+  const build = { dir: resolve(dir), parser, parseSeconds, total: 0, facts: 0, sinceGc: 0 };
   build.factsOfText = require(join(build.dir, 'index/readFile.js')).factsOfText;
   build.limits = require(join(build.dir, 'index/readFile.js')).DEFAULT_LIMITS;
   return build;
@@ -55,7 +49,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 for (const [name, x] of [['a', builds[0]], ['b', builds[1]]]) {
-  console.log(`${name}: total ${(x.total / rounds).toFixed(2)} s  Parser.parse ${(x.parse / rounds).toFixed(2)} s  outside parse ${((x.total - x.parse) / rounds).toFixed(2)} s  (${x.facts / rounds} facts)  ${x.dir}`);
+  console.log(`${name}: total ${(x.total / rounds).toFixed(2)} s  Parser.parse ${(x.parseSeconds() / rounds).toFixed(2)} s  outside parse ${((x.total - x.parseSeconds()) / rounds).toFixed(2)} s  (${x.facts / rounds} facts)  ${x.dir}`);
 }
 const [x, y] = builds;
-console.log(`b/a outside parse ${((y.total - y.parse) / (x.total - x.parse)).toFixed(3)}, total ${(y.total / x.total).toFixed(3)}`);
+console.log(`b/a outside parse ${((y.total - y.parseSeconds()) / (x.total - x.parseSeconds())).toFixed(3)}, total ${(y.total / x.total).toFixed(3)}`);

@@ -6,7 +6,7 @@
 //   node --expose-gc bench/index/treeCpu.mjs TREE [DIR…] [--impl BUILD_DIR] [--rounds N]
 // Without DIR the whole tree is taken (~1.4 GB of text for 6.12: add --max-old-space-size=8192).
 import { createRequire } from 'node:module';
-import { readSample } from './sample.mjs';
+import { cpuSeconds as cpu, readSample, timedParser } from './sample.mjs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,21 +20,14 @@ if (!globalThis.gc || !root) {
   process.exit(2);
 }
 const require = createRequire(import.meta.url);
-const Parser = require('tree-sitter');
-const C = require('tree-sitter-c');
 const { factsOfText, DEFAULT_LIMITS } = require(join(impl, 'index/readFile.js'));
 
 const { files, texts } = readSample(root, dirs);
 const mb = texts.reduce((a, t) => a + t.length, 0) / 1e6;
 console.log(`${files.length} files, ${mb.toFixed(1)} MB; impl ${impl}`);
 
-const parser = new Parser();
-parser.setLanguage(C);
-const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 // Parser.parse's share, timed around each call (the calls are per file, the clock read is cheap).
-let inParse = 0;
-const parse = parser.parse.bind(parser);
-parser.parse = (...a) => { const t = cpu(); try { return parse(...a); } finally { inParse += cpu() - t; } };
+const { parser, parseSeconds } = timedParser();
 
 let facts = 0;
 let bytes = 0;
@@ -49,5 +42,5 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const total = (cpu() - t0) / rounds;
-const p = inParse / rounds;
+const p = parseSeconds() / rounds;
 console.log(`total ${total.toFixed(2)} s  Parser.parse ${p.toFixed(2)} s  outside parse ${(total - p).toFixed(2)} s  (${facts / rounds} facts)`);

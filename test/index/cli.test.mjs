@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureSubsetTree } from '../e2e/trees.mjs';
+import { ensureSubsetTree, skipWithoutTree } from '../e2e/trees.mjs';
 
 const KPN = fileURLToPath(new URL('../../server/out/cli/kpn.js', import.meta.url));
 
@@ -22,7 +22,7 @@ function kpn(args, cwd) {
 
 test('kpn index/explain/ops: documented JSON from a cold index, then from its cache', async (t) => {
   const tree = await ensureSubsetTree();
-  if (tree.missing) { t.skip(tree.missing); return; }
+  if (skipWithoutTree(tree, t)) return;
   const cache = mkdtempSync(join(tmpdir(), 'kpn-cli-'));
   t.after(() => rmSync(cache, { recursive: true, force: true }));
 
@@ -105,7 +105,7 @@ test('kpn: unknown command and missing arguments exit 2 with usage; an unknown f
   assert.match(noValue.stderr, /--cache needs a value/);
   assert.deepEqual(readdirSync(cwd), []);
   const tree = await ensureSubsetTree();
-  if (tree.missing) { t.skip(tree.missing); return; }
+  if (skipWithoutTree(tree, t)) return;
   const missing = await kpn(['explain', 'no_such_function_anywhere', '--tree', join(tree.dir, 'net/ipv4')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no function named no_such_function_anywhere/);

@@ -11,9 +11,9 @@
  * Layout: sections one after another, each a u32 byte length then the bytes, padded to 8; each
  * section is read into its own buffer, so its integer columns are used in place.
  */
-import type { ExportKind, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Qualifier, SyscallInfo, TracepointCall, TracepointDef } from './model';
+import type { ExportKind, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, SyscallInfo, TracepointCall, TracepointDef } from './model';
 import type { CachedNames } from './kernelIndex';
-import { StoredFunction, type StoredFile } from './storedFile';
+import { QualifierLists, StoredFunction, withFile, withoutFile, type StoredFile } from './storedFile';
 import { CachedDefinitions, definitionColumns } from './cachedDefinitions';
 import { buildNameHash, findName, validNameHash } from './nameHash';
 import { opsContext, resolveOps, SavedOps, SavedOpsLookup, savedOpsColumns, type OpsTables, type ResolvedOp } from './opsTables';
@@ -58,7 +58,6 @@ class Strings {
   }
 }
 
-const strip = <T extends { file: string }>(xs: T[]): Omit<T, 'file'>[] => xs.map(({ file: _f, ...rest }) => rest);
 
 const SECTIONS = 23;
 
@@ -99,7 +98,7 @@ export function encodeIndex(names: readonly string[], fileIterable: Iterable<Sto
     fileInts.push(f.ops.length);
     fileInts.push(f.calls.length);
     const hasCallFacts = f.indirectCalls.length > 0 || f.tracepointCalls.length > 0;
-    fileInts.push(hasCallFacts ? strings.add(JSON.stringify([strip(f.indirectCalls), strip(f.tracepointCalls)] satisfies CallFacts)) : -1);
+    fileInts.push(hasCallFacts ? strings.add(JSON.stringify([withoutFile(f.indirectCalls), withoutFile(f.tracepointCalls)] satisfies CallFacts)) : -1);
     fileInts.push(f.indirectCalls.length);
     fileInts.push(f.tracepointCalls.length);
     fileNums.push(f.size, f.mtimeMs);
@@ -117,7 +116,7 @@ export function encodeIndex(names: readonly string[], fileIterable: Iterable<Sto
     }
     calls.push(f.calls);
     if (f.opsTypes.length || f.tracepoints.length || f.instanceMacros.length) {
-      rare.files.push([fileIndex, strip(f.opsTypes), strip(f.tracepoints), f.instanceMacros]);
+      rare.files.push([fileIndex, withoutFile(f.opsTypes), withoutFile(f.tracepoints), f.instanceMacros]);
     }
     fileIndex++;
   }
@@ -251,9 +250,11 @@ export function decodeIndex(sections: Uint8Array[]): DecodedIndex {
 
 /** The saved function columns, turned into StoredFunctions one file at a time. */
 class FunctionColumns {
-  private readonly qualifierLists = new Map<number, Qualifier[]>();
+  private readonly qualifiers: QualifierLists;
 
-  constructor(private readonly ints: Int32Array, private readonly strings: StringTable, private readonly syscalls: SyscallInfo[]) {}
+  constructor(private readonly ints: Int32Array, private readonly strings: StringTable, private readonly syscalls: SyscallInfo[]) {
+    this.qualifiers = new QualifierLists((id) => strings.get(id));
+  }
 
   syscallCount(first: number, count: number): number {
     let n = 0;
@@ -272,13 +273,7 @@ class FunctionColumns {
       fn.signature = str(c[at + 1]);
       fn.returnType = str(c[at + 2]);
       fn.pk = str(c[at + 3]);
-      const q = c[at + 4];
-      let quals = this.qualifierLists.get(q);
-      if (!quals) {
-        const text = str(q);
-        this.qualifierLists.set(q, (quals = text === '' ? [] : (text.split(' ') as Qualifier[])));
-      }
-      fn.qualifiers = quals;
+      fn.qualifiers = this.qualifiers.get(c[at + 4]);
       if (c[at + 5] >= 0) fn.exported = str(c[at + 5]) as ExportKind;
       if (c[at + 6] >= 0) {
         const sys = this.syscalls[c[at + 6]];
@@ -389,11 +384,6 @@ class CachedFile implements StoredFile {
  */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 
-/** Rare facts come back from JSON without their file; it is added in place (a copy doubled the objects). */
-function withFile<T extends object>(xs: T[], file: string): (T & { file: string })[] {
-  for (const x of xs) (x as T & { file: string }).file = file;
-  return xs as (T & { file: string })[];
-}
 
 function ints(b: Uint8Array): Int32Array {
   if (b.length % 4 !== 0) throw new Error('column length not a multiple of 4');

@@ -87,35 +87,17 @@ export function up(c: TreeCursor, levels: number): void {
 }
 
 /**
- * From a declarator, follows `declarator` fields (else the first named child) down to an
- * identifier-like node. Returns [start, end] of an `identifier`, or undefined; the cursor is back.
+ * From a declarator, follows `declarator` fields (else the first named child) down to the first
+ * identifier-like node: [start, end] of it (a declaration's name), or with `plainOnly` only when it
+ * is an `identifier` (a function's or parameter's name); the cursor is back.
  */
-function innermostIdentifier(c: TreeCursor): [number, number] | undefined {
+export function innermostName(c: TreeCursor, plainOnly = false): [number, number] | undefined {
   let depth = 0;
   let found: [number, number] | undefined;
   for (;;) {
     const type = nodeType(c);
     if (IDENTIFIERS.has(type)) {
-      if (type === 'identifier') found = [c.startIndex, c.endIndex];
-      break;
-    }
-    if (toField(c, 'declarator') || toFirstNamed(c)) depth++;
-    else break;
-  }
-  up(c, depth);
-  return found;
-}
-
-/**
- * From a declarator, the same path down to the first identifier-like node of any of the three
- * kinds (a declaration's name); [start, end] or undefined; the cursor is back.
- */
-export function innermostName(c: TreeCursor): [number, number] | undefined {
-  let depth = 0;
-  let found: [number, number] | undefined;
-  for (;;) {
-    if (IDENTIFIERS.has(nodeType(c))) {
-      found = [c.startIndex, c.endIndex];
+      if (!plainOnly || type === 'identifier') found = [c.startIndex, c.endIndex];
       break;
     }
     if (toField(c, 'declarator') || toFirstNamed(c)) depth++;
@@ -169,7 +151,7 @@ export function readDeclarator(c: TreeCursor, head: FunctionHead, text?: string)
   if (fnDepth < 0) { up(c, depth); return; }
   up(c, depth - fnDepth);
   if (toField(c, 'declarator')) {
-    const name = innermostIdentifier(c);
+    const name = innermostName(c, true);
     if (name) [head.nameStart, head.nameEnd] = name;
     c.gotoParent();
   }
@@ -202,7 +184,7 @@ function readParams(c: TreeCursor, out: number[]): void {
     const end = c.endIndex;
     let name: [number, number] | undefined;
     if (toField(c, 'declarator')) {
-      name = innermostIdentifier(c);
+      name = innermostName(c, true);
       c.gotoParent();
     }
     out.push(start, end, name ? name[0] : -1, name ? name[1] : -1);

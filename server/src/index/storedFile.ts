@@ -3,30 +3,42 @@
  * the index's call-name table, functions as StoredFunction. A file read from the cache builds
  * `functions` on first access (cacheCodec.ts), hence the separate counts.
  */
-import type { ExportKind, FunctionDef, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Param, Qualifier, Span, SyscallInfo, TracepointCall, TracepointDef } from './model';
+import type { ExportKind, FileFacts, FunctionDef, Param, Qualifier, Span, SyscallInfo } from './model';
 
-export interface StoredFile {
-  file: string;
-  size: number;
-  mtimeMs: number;
-  hasError: boolean;
-  skipped?: string;
-  defineOnly?: boolean;
+/** Facts as saved or sent without their file (it is the file's, known to the reader). */
+export const withoutFile = <T extends { file: string }>(xs: T[]): Omit<T, 'file'>[] => xs.map(({ file: _f, ...rest }) => rest);
+
+/** Facts read back without their file: it is added in place (a copy doubled the objects). */
+export function withFile<T extends object>(xs: T[], file: string): (T & { file: string })[] {
+  for (const x of xs) (x as T & { file: string }).file = file;
+  return xs as (T & { file: string })[];
+}
+
+/** Qualifier lists by the id of their space-joined text: one shared array per distinct list. */
+export class QualifierLists {
+  private readonly lists = new Map<number, Qualifier[]>();
+  constructor(private readonly text: (id: number) => string) {}
+
+  get(id: number): Qualifier[] {
+    let q = this.lists.get(id);
+    if (q === undefined) {
+      const t = this.text(id);
+      this.lists.set(id, (q = t === '' ? [] : (t.split(' ') as Qualifier[])));
+    }
+    return q;
+  }
+}
+
+/** A file's facts as FileFacts has them, but functions compact, exports without positions, calls packed. */
+export interface StoredFile extends Omit<FileFacts, 'functions' | 'exports' | 'calls'> {
   readonly functions: StoredFunction[];
   readonly functionCount: number;
   readonly syscallCount: number;
   readonly indirectCallCount: number;
   readonly tracepointCallCount: number;
   exports: { name: string; kind: ExportKind }[];
-  ops: OpsAssignment[];
-  opsTypes: OpsStructType[];
   calls: Int32Array;
-  indirectCalls: IndirectCall[];
-  tracepoints: TracepointDef[];
-  tracepointCalls: TracepointCall[];
-  instanceMacros: InstanceMacro[];
 }
-
 
 const NO_PARAMS: Param[] = [];
 const PARAM_SEP = '\u0001';

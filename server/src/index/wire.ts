@@ -10,8 +10,8 @@
  * shared copy and a call name's index id is looked up once per worker, not once per file.
  */
 import { IntColumn } from './intColumn';
-import { paramsKey, StoredFunction, type StoredFile } from './storedFile';
-import type { ExportKind, FileFacts, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, Qualifier, SyscallInfo, TracepointCall, TracepointDef } from './model';
+import { paramsKey, QualifierLists, StoredFunction, withFile, withoutFile, type StoredFile } from './storedFile';
+import type { ExportKind, FileFacts, IndirectCall, InstanceMacro, OpsAssignment, OpsStructType, SyscallInfo, TracepointCall, TracepointDef } from './model';
 
 /** One batch: `fresh` strings continue the worker's string ids; `ints` and `nums` hold `files` files. */
 export interface WireBatch { fresh: string[]; ints: Int32Array; nums: Float64Array; files: number }
@@ -30,8 +30,6 @@ const TP_CALL_INTS = 4;
 
 /** Struct types, tracepoints and instance macros: a few thousand in a tree, sent as one JSON string per file that has any. */
 type Rare = [Omit<OpsStructType, 'file'>[], Omit<TracepointDef, 'file'>[], InstanceMacro[]];
-
-const strip = <T extends { file: string }>(xs: T[]): Omit<T, 'file'>[] => xs.map(({ file: _f, ...rest }) => rest);
 
 /** Worker side: one per worker process, so its dictionary spans every batch it sends. */
 export class WireWriter {
@@ -62,7 +60,7 @@ export class WireWriter {
   add(f: FileFacts): void {
     const c = this.ints;
     const rare = f.opsTypes.length || f.tracepoints.length || f.instanceMacros.length
-      ? this.once(JSON.stringify([strip(f.opsTypes), strip(f.tracepoints), f.instanceMacros] satisfies Rare)) : -1;
+      ? this.once(JSON.stringify([withoutFile(f.opsTypes), withoutFile(f.tracepoints), f.instanceMacros] satisfies Rare)) : -1;
     c.push(this.once(f.file));
     c.push((f.hasError ? HAS_ERROR : 0) | (f.defineOnly ? DEFINE_ONLY : 0));
     c.push(f.skipped === undefined ? -1 : this.once(f.skipped));
@@ -118,7 +116,7 @@ export class WireReader {
   private readonly strings: string[] = [];
   /** Per string id: its call-name id in the index (-1: not looked up yet). */
   private nameIds = new Int32Array(1 << 14).fill(-1);
-  private readonly qualifierLists = new Map<number, Qualifier[]>();
+  private readonly qualifiers = new QualifierLists((id) => this.strings[id]);
 
   constructor(private readonly names: NameTable) {}
 
@@ -145,7 +143,7 @@ export class WireReader {
         fn.signature = str[c[at + 1]];
         fn.returnType = str[c[at + 2]];
         fn.pk = str[c[at + 3]];
-        fn.qualifiers = this.qualifiers(c[at + 4]);
+        fn.qualifiers = this.qualifiers.get(c[at + 4]);
         if (c[at + 5] >= 0) fn.exported = str[c[at + 5]] as ExportKind;
         if (c[at + 6] >= 0) { fn.syscall = JSON.parse(str[c[at + 6]]) as SyscallInfo; syscalls++; }
         fn.setSpans(c, at + 7);
@@ -191,15 +189,6 @@ export class WireReader {
     return out;
   }
 
-  private qualifiers(id: number): Qualifier[] {
-    let q = this.qualifierLists.get(id);
-    if (q === undefined) {
-      const text = this.strings[id];
-      this.qualifierLists.set(id, (q = text === '' ? [] : (text.split(' ') as Qualifier[])));
-    }
-    return q;
-  }
-
   private nameId(id: number): number {
     if (id >= this.nameIds.length) {
       const bigger = new Int32Array(Math.max(id + 1, this.nameIds.length * 2)).fill(-1);
@@ -217,10 +206,4 @@ export function storedForm(f: FileFacts, names: NameTable): StoredFile {
   const w = new WireWriter();
   w.add(f);
   return new WireReader(names).read(w.take())[0];
-}
-
-/** Rare facts come back from JSON without their file; it is added in place. */
-function withFile<T extends object>(xs: T[], file: string): (T & { file: string })[] {
-  for (const x of xs) (x as T & { file: string }).file = file;
-  return xs as (T & { file: string })[];
 }

@@ -71,7 +71,7 @@ export class GraphScanner {
     this.outPtr = (this.inputPtr + SEGMENT + PAD + 7) & ~7;
     this.durPtr = (this.outPtr + (CAP * REC + 2) * 4 + 7) & ~7;
     // Page-aligned: the kernel's copy out of the page cache costs 3.5× more CPU into a
-    // destination 8 or 16 bytes off a 32-byte boundary (bench/ftrace/readAlign.mjs).
+    // destination 8 or 16 bytes off a 32-byte boundary (bench/ftrace/readSize.mjs).
     this.readPtr = (this.durPtr + CAP * 8 + 4095) & ~4095;
     const need = this.readPtr + READ_AREA + PAD;
     this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / PAGE));
