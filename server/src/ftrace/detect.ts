@@ -19,6 +19,9 @@ const SAMPLE_LINES = 400;
 const TASK = /^\s*\S.*?-\d+\s+\[\d{1,6}\]\s+(?:\S+\s+)?\d+\.\d+:\s+(\S+)/;
 const GRAPH = /^\s*(?:\d+\.\d+\s+\|\s+)?\d+\)\s/;
 
+/** A header line only `trace-cmd report` prints (its first line, unless the report was cut). */
+export const REPORT_HEADER = /^(version = \d+|cpus=\d+|CPU \d+ is empty)\s*$/;
+
 /** Throws TraceFormatError naming the first non-blank line when nothing looks like ftrace text. */
 export function detectTextFormat(sample: string): Detected {
   let tracer = '';
@@ -34,7 +37,7 @@ export function detectTextFormat(sample: string): Detected {
     if (line.trim() === '') continue;
     n++;
     if (firstLine === 0) firstLine = lineNo;
-    if (/^(version = \d+|cpus=\d+|CPU \d+ is empty)\s*$/.test(line)) return { format: 'trace-cmd-report', detail: '' };
+    if (REPORT_HEADER.test(line)) return { format: 'trace-cmd-report', detail: '' };
     if (/^task: \S/.test(line) || /^\s+Event: \S+.* \(\d+\) Total: \d+/.test(line)) return { format: 'trace-cmd-profile', detail: '' };
     const t = /^# tracer: (\S+)/.exec(line);
     if (t) { tracer = t[1]; tracefs = true; continue; }

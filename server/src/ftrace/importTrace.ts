@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { detectTextFormat, type Detected, TRACE_DAT_MAGIC, TraceFormatError } from './detect';
+import { detectTextFormat, type Detected, REPORT_HEADER, TRACE_DAT_MAGIC, TraceFormatError } from './detect';
 import { ModelBuilder, TraceModel } from './model';
 import { LineSplitter, type LineBlockSink } from './text/lineSplitter';
 import { importReportPieces } from './text/parallelReport';
@@ -37,7 +37,6 @@ export function defaultWorkers(): number {
   return Math.min(2, os.availableParallelism());
 }
 const DEFAULT_PIECE = 16 << 20;
-const REPORT_HEADER = /^(?:version = \d+|cpus=\d+)\s*\n/;
 
 export async function importTrace(file: string, opts: ImportOptions = {}): Promise<TraceModel> {
   const fh = await fs.promises.open(file, 'r');
@@ -55,7 +54,7 @@ export async function importTrace(file: string, opts: ImportOptions = {}): Promi
     if (workers > 1 && total >= 2 * pieceSize) {
       // A report's first line (`version = 6`, `cpus=4`) is enough to start the piece workers
       // booting while the format is detected; other text formats are parsed here and need none.
-      if (REPORT_HEADER.test(start.toString('latin1', 0, bytesRead))) prestart(workers);
+      if (REPORT_HEADER.test(start.toString('latin1', 0, bytesRead).split('\n', 1)[0])) prestart(workers);
       const head = Buffer.allocUnsafe(Math.min(total, DEFAULT_CHUNK));
       await fh.read(head, 0, head.length, 0);
       const d = detectHead(head);
