@@ -101,7 +101,9 @@ test('import reports work-done progress and stops on Cancel', async (t) => {
   if (skipWithoutTree(tree, t)) return;
   const big = join(scratch, 'big.txt');
   const chunk = fs.readFileSync(PING, 'latin1').split('\n').filter((l) => l.includes('ping-327643')).join('\n') + '\n';
-  fs.writeFileSync(big, chunk.repeat(Math.ceil((48 << 20) / chunk.length)));
+  // Large enough that the import is still running when the cancel arrives, even on a loaded machine
+  // (at 48 MB it sometimes finished first: the import takes ~0.4 s).
+  fs.writeFileSync(big, chunk.repeat(Math.ceil((192 << 20) / chunk.length)));
   const cts = new CancellationTokenSource();
   const reports = [];
   server.conn.onNotification('$/progress', (p) => {
