@@ -65,7 +65,8 @@ for (const [name, extra, version, compression] of [
     const enters = r.out.filter((x) => x.event === 'sys_enter_openat').length;
     assert.ok(enters > 0);
     assert.equal(m.syscalls.get('openat').calls, enters);
-    assert.equal(m.events.get('sched_process_exec'), r.out.filter((x) => x.event === 'sched_process_exec').length);
+    // The model keeps no zero counts; trace-cmd now and then records no exec of `ls` at all.
+    assert.equal(m.events.get('sched_process_exec') ?? 0, r.out.filter((x) => x.event === 'sched_process_exec').length);
   });
 }
 

@@ -5,7 +5,7 @@
 import type * as fs from 'node:fs';
 import { CpuBlocks } from './cpuBlocks';
 import { TraceDatError } from './errors';
-import { EventFormat, parseEventFormat } from './eventFormat';
+import { EventFormat, FieldFormat, parseEventFormat } from './eventFormat';
 import { readLayout, type TraceDatLayout } from './layout';
 import { decodePages, EventBatch, PageLayout, parsePageLayout } from './ringPage';
 import { AddressSymbols } from './symbols';
@@ -89,27 +89,44 @@ export class TraceDat {
     }
   }
 
-  /** Unsigned field value as bigint (addresses), or null when the event has no such field. */
-  fieldBig(r: TraceDatRecord, name: string): bigint | null {
-    const f = r.format?.fields.get(name);
-    if (f === undefined || f.offset + f.size > r.size) return null;
+  /** The halves of the address field `f` last read by `address`. */
+  addrHi = 0;
+  addrLo = 0;
+
+  /** Reads the address field `f` of `r` into `addrHi`/`addrLo`; false when the record is too short. */
+  address(r: TraceDatRecord, f: FieldFormat): boolean {
+    if (f.offset + f.size > r.size) return false;
     const p = r.offset + f.offset;
+    const d = r.data;
     const le = this.layout.little;
-    switch (f.size) {
-      case 8: return le ? r.data.readBigUInt64LE(p) : r.data.readBigUInt64BE(p);
-      case 4: return BigInt(le ? r.data.readUInt32LE(p) : r.data.readUInt32BE(p));
-      case 2: return BigInt(le ? r.data.readUInt16LE(p) : r.data.readUInt16BE(p));
-      case 1: return BigInt(r.data[p]);
-      default: return null;
+    if (f.size === 8) {
+      this.addrHi = le ? d.readUInt32LE(p + 4) : d.readUInt32BE(p);
+      this.addrLo = le ? d.readUInt32LE(p) : d.readUInt32BE(p + 4);
+      return true;
     }
+    if (f.size !== 4) return false;
+    this.addrHi = 0;
+    this.addrLo = le ? d.readUInt32LE(p) : d.readUInt32BE(p);
+    return true;
   }
 
-  fieldNum(r: TraceDatRecord, name: string): number {
-    const v = this.fieldBig(r, name);
-    if (v === null) return NaN;
-    const f = r.format!.fields.get(name)!;
-    if (f.signed && f.size < 8 && v >= 1n << BigInt(f.size * 8 - 1)) return Number(v - (1n << BigInt(f.size * 8)));
-    return Number(v);
+  /** Field `f` of `r` as a number (exact below 2^53: depths, nanosecond times), NaN when absent. */
+  number(r: TraceDatRecord, f: FieldFormat | undefined): number {
+    if (f === undefined || f.offset + f.size > r.size) return NaN;
+    const p = r.offset + f.offset;
+    const d = r.data;
+    const le = this.layout.little;
+    switch (f.size) {
+      case 8: {
+        const hi = le ? d.readUInt32LE(p + 4) : d.readUInt32BE(p);
+        const lo = le ? d.readUInt32LE(p) : d.readUInt32BE(p + 4);
+        return f.signed && hi >= 0x80000000 ? (hi - 0x100000000) * 0x100000000 + lo : hi * 0x100000000 + lo;
+      }
+      case 4: return f.signed ? (le ? d.readInt32LE(p) : d.readInt32BE(p)) : (le ? d.readUInt32LE(p) : d.readUInt32BE(p));
+      case 2: return f.signed ? (le ? d.readInt16LE(p) : d.readInt16BE(p)) : (le ? d.readUInt16LE(p) : d.readUInt16BE(p));
+      case 1: return f.signed ? d.readInt8(p) : d[p];
+      default: return NaN;
+    }
   }
 
   private add(f: EventFormat): void { this.formats.set(f.id, f); }
