@@ -1,5 +1,6 @@
-// One import of a trace file in a fresh process, as importTrace does by default (worker threads
-// for a large report): prints JSON {seconds, cpuSeconds, maxRssKb, functions, calls, workers}.
+// One import of a trace file in a fresh process, as importTrace does by default (this thread and
+// worker threads parse a large report; `workers` counts them all): prints JSON {seconds,
+// cpuSeconds, maxRssKb, functions, calls, workers}.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';

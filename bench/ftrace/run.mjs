@@ -83,7 +83,7 @@ const ac = median(awk.map((x) => x.cpuSeconds));
 const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const lines = [
   `input: ${path.relative(repo, file)} (${mb.toFixed(0)} MB, trace-cmd report of the tcr-* samples repeated)`,
-  `kpn import (${kpn[0].workers} worker threads): median ${k.toFixed(2)} s = ${(mb / k).toFixed(0)} MB/s, peak RSS ${(median(kpn.map((x) => x.maxRssKb)) / 1024).toFixed(0)} MiB (runs: ${kpn.map((x) => x.seconds.toFixed(2)).join(', ')} s)`,
+  `kpn import (${kpn[0].workers} parsing threads): median ${k.toFixed(2)} s = ${(mb / k).toFixed(0)} MB/s, peak RSS ${(median(kpn.map((x) => x.maxRssKb)) / 1024).toFixed(0)} MiB (runs: ${kpn.map((x) => x.seconds.toFixed(2)).join(', ')} s)`,
   `awk (mawk) funcgraph_entry name count: median ${a.toFixed(2)} s = ${(mb / a).toFixed(0)} MB/s, peak RSS ${(median(awk.map((x) => x.maxRssKb)) / 1024).toFixed(0)} MiB (runs: ${awk.map((x) => x.seconds.toFixed(2)).join(', ')} s)`,
   `ratio kpn/awk throughput (wall): ${(a / k).toFixed(2)}x`,
   `whole CLI process \`kpn trace import FILE --json\` (node start, module loading and JSON output included): median ${c.toFixed(2)} s (runs: ${cli.map((x) => x.seconds.toFixed(2)).join(', ')} s) = ${(a / c).toFixed(2)}x awk`,

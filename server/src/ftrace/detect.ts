@@ -22,15 +22,23 @@ const GRAPH = /^\s*(?:\d+\.\d+\s+\|\s+)?\d+\)\s/;
 /** A header line only `trace-cmd report` prints (its first line, unless the report was cut). */
 export const REPORT_HEADER = /^(version = \d+|cpus=\d+|CPU \d+ is empty)\s*$/;
 
-/** Throws TraceFormatError naming the first non-blank line when nothing looks like ftrace text. */
-export function detectTextFormat(sample: string): Detected {
+/**
+ * The format of the text bytes[0, end), from its first lines; throws TraceFormatError naming the
+ * first non-blank line when nothing looks like ftrace text. Only the lines read are decoded: a
+ * large report's head is 4 MiB, and the answer is mostly in its first line.
+ */
+export function detectTextBytes(bytes: Buffer, end: number): Detected {
   let tracer = '';
   let firstLine = 0;
   let n = 0;
   let tracefs = false;
   let events = false;
   let lineNo = 0;
-  for (const raw of sample.split('\n')) {
+  for (let p = 0; p <= end;) {
+    let nl = bytes.indexOf(0x0a, p);
+    if (nl < 0 || nl > end) nl = end;
+    const raw = bytes.toString('latin1', p, nl);
+    p = nl + 1;
     lineNo++;
     if (n >= SAMPLE_LINES) break;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { detectTextFormat, type Detected, REPORT_HEADER, TRACE_DAT_MAGIC, TraceFormatError } from './detect';
+import { detectTextBytes, type Detected, REPORT_HEADER, TRACE_DAT_MAGIC, TraceFormatError } from './detect';
 import { ModelBuilder, TraceModel } from './model';
 import { LineSplitter, type LineBlockSink } from './text/lineSplitter';
 import { importReportPieces } from './text/parallelReport';
@@ -54,7 +54,8 @@ export async function importTrace(file: string, opts: ImportOptions = {}): Promi
     if (workers > 1 && total >= 2 * pieceSize) {
       // A report's first line (`version = 6`, `cpus=4`) is enough to start the piece workers
       // booting while the format is detected; other text formats are parsed here and need none.
-      if (REPORT_HEADER.test(start.toString('latin1', 0, bytesRead).split('\n', 1)[0])) prestart(workers);
+      // This thread parses pieces too (parallelReport).
+      if (REPORT_HEADER.test(start.toString('latin1', 0, bytesRead).split('\n', 1)[0])) prestart(workers - 1);
       const head = Buffer.allocUnsafe(Math.min(total, DEFAULT_CHUNK));
       await fh.read(head, 0, head.length, 0);
       const d = detectHead(head);
@@ -135,9 +136,8 @@ export class TextImport {
 
 /** The format, from the first chunk of the file (whole lines of it when there are more). */
 function detectHead(first: Buffer): Detected {
-  const sample = first.toString('latin1');
-  const nl = sample.lastIndexOf('\n');
-  return detectTextFormat(nl > 0 && sample.length >= DEFAULT_CHUNK ? sample.slice(0, nl) : sample);
+  const nl = first.lastIndexOf(0x0a);
+  return detectTextBytes(first, nl > 0 && first.length >= DEFAULT_CHUNK ? nl : first.length);
 }
 
 function finishModel(b: ModelBuilder, lines: number): TraceModel {

@@ -6,6 +6,7 @@
  * (`names` holds their strings, made the first time an id is seen).
  */
 import { GraphModel } from './graphModel';
+import { CARRY } from './readLineBlocks';
 import { GRAPH_SCAN_WASM } from './wasm/graphScanWasm';
 
 /** Ints per record; the field order is graphScan.c's. */
@@ -72,7 +73,7 @@ export class GraphScanner {
     this.durPtr = (this.outPtr + (CAP * REC + 2) * 4 + 7) & ~7;
     // Page-aligned: the kernel's copy out of the page cache costs 3.5× more CPU into a
     // destination 8 or 16 bytes off a 32-byte boundary (bench/ftrace/readSize.mjs).
-    this.readPtr = (this.durPtr + CAP * 8 + 4095) & ~4095;
+    this.readPtr = (this.durPtr + CAP * 8 + CARRY + 4095) & ~4095;
     const need = this.readPtr + READ_AREA + PAD;
     this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / PAGE));
     const mem = this.memory.buffer;
@@ -83,10 +84,11 @@ export class GraphScanner {
   }
 
   /**
-   * A buffer in the module's memory to read input into: runs of lines in it are scanned where
-   * they are, without the copy into the input area (16 bytes after it stay readable).
+   * A buffer in the module's memory to read input into, at CARRY (page-aligned), with room
+   * before it for a cut line and 16 bytes after it: runs of lines in it are scanned where they
+   * are, without the copy into the input area (see readLineBlocks).
    */
-  readBuffer(): Buffer { return Buffer.from(this.memory.buffer, this.readPtr, READ_AREA); }
+  readBuffer(): Buffer { return Buffer.from(this.memory.buffer, this.readPtr - CARRY, CARRY + READ_AREA + PAD); }
 
   /** Makes buf[from, from + len) (whole lines, len ≤ SEGMENT) the input: copied to the input area unless it is in the read buffer. */
   load(buf: Buffer, from: number, len: number): void {

@@ -2,10 +2,9 @@
  * Parses one piece of a trace-cmd report file (a run of whole lines, see pieceBounds) into a
  * PieceResult, reading the file itself so the bytes never cross threads.
  */
-import * as fs from 'node:fs';
 import { ModelBuilder, PieceResult } from '../model';
 import { graphScanner, READ_AREA } from './graphScanner';
-import { LineSplitter } from './lineSplitter';
+import { CARRY, readLineBlocks } from './readLineBlocks';
 import { ReportBytes } from './reportBytes';
 import { ReportLineParser } from './reportLine';
 
@@ -15,8 +14,7 @@ import { ReportLineParser } from './reportLine';
  * small buffer stays in cache for the scanner. One buffer per thread: a new one per piece
  * would be external memory for the GC to account.
  */
-const READ = READ_AREA;
-let readBuf: Buffer | null = null;
+let readArea: Buffer | null = null;
 
 export interface ParsedPiece { result: PieceResult; lines: number }
 
@@ -33,17 +31,10 @@ class PieceParser {
     this.b.restartPiece();
     this.bytes.restartPiece();
     const b = this.b;
-    const split = new LineSplitter(this.bytes, (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
     // Read into the scanner's memory where there is one: runs of lines are then scanned in place.
-    const buf = readBuf ?? (readBuf = graphScanner()?.readBuffer() ?? Buffer.allocUnsafe(READ));
-    for (let pos = start; pos < end;) {
-      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
-      if (n === 0) break;
-      split.feed(n === buf.length ? buf : buf.subarray(0, n));
-      pos += n;
-    }
-    split.end();
-    return { result: b.pieceResult(), lines: split.lineNo };
+    const area = readArea ?? (readArea = graphScanner()?.readBuffer() ?? Buffer.allocUnsafe(CARRY + READ_AREA + 16));
+    const lines = readLineBlocks(fd, start, end, area, this.bytes, (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
+    return { result: b.pieceResult(), lines };
   }
 }
 

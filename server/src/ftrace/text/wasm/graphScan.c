@@ -88,7 +88,7 @@ static int name_end(const u8 *b, int p) {
   }
 }
 
-static int timestamp_end_slow(const u8 *b, int q);
+__attribute__((noinline)) static int timestamp_end_slow(const u8 *b, int q);
 
 /* Lanes of the 16 bytes at p that are decimal digits, as bits (bit 16 set: a stop past them). */
 static int digit_bits(const u8 *b, int p) {
@@ -96,8 +96,12 @@ static int digit_bits(const u8 *b, int p) {
   return wasm_i8x16_bitmask(wasm_u8x16_lt(wasm_i8x16_sub(v, wasm_i8x16_splat('0')), wasm_i8x16_splat(10))) | 0x10000;
 }
 
-/* `digits.digits:` at q: the colon, else -1 (timestampEnd). Both runs of digits from one load when they fit. */
-static int timestamp_end(const u8 *b, int q) {
+/*
+ * `digits.digits:` at q: the colon, else -1 (timestampEnd). Both runs of digits from one load
+ * when they fit. Inlined into line(), the rare long forms not: a call per line cost ~5 % of the
+ * scan (bench/RESULTS.md).
+ */
+__attribute__((always_inline)) static int timestamp_end(const u8 *b, int q) {
   int m = digit_bits(b, q);
   int whole = __builtin_ctz(~m);
   if (whole == 0) return -1;
@@ -109,7 +113,7 @@ static int timestamp_end(const u8 *b, int q) {
   return timestamp_end_slow(b, q);
 }
 
-static int timestamp_end_slow(const u8 *b, int q) {
+__attribute__((noinline)) static int timestamp_end_slow(const u8 *b, int q) {
   int a = q;
   while (is_digit(b[q])) q++;
   if (q == a || b[q] != '.') return -1;
