@@ -8,8 +8,9 @@ mode="${1:-test}"
 apt_packages=(g++ make python3 xz-utils git ca-certificates)
 if [ "$mode" = test ]; then
   # bpf-helper build and tests, trace tests, kernel sources for the index and history tests, the baselines
-  # the benchmarks compare with, and Chromium for the real-editor tests.
-  apt_packages+=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool trace-cmd linux-source-6.1 linux-source-6.12 universal-ctags chromium libkrb5-dev zstd)
+  # the benchmarks compare with, Chromium for the real-editor tests, and QEMU with a static busybox
+  # to boot Debian's 6.1 kernel, where the function tracers this machine refuses work.
+  apt_packages+=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool trace-cmd linux-source-6.1 linux-source-6.12 universal-ctags chromium libkrb5-dev zstd qemu-system-x86 busybox-static)
 else
   : # run.sh: kernel-tree.sh and install-editor.sh install the kernel source and the editor themselves
 fi

@@ -169,20 +169,53 @@ function write(dir: string, file: string, value: string): void {
   fs.writeFileSync(path.join(dir, file), value === '' ? '\n' : value);
 }
 
-/** Writes `tracer` to current_tracer of a private instance; null if accepted, else why not. */
+/**
+ * Whether the kernel accepts `tracer`: null if it does, else why not. Tried in a private
+ * instance, which leaves the global tracer alone; a kernel whose function_graph runs only at the
+ * top level (6.1 does, 6.12 does not) refuses it there with EINVAL, so it is then tried at the
+ * top level, if no one is tracing there.
+ */
 function probeTracer(root: string, tracer: string): string | null {
+  const refused = tryInInstance(root, tracer);
+  if (refused === null) return null;
+  if (refused.code !== 'EINVAL') return refused.text;
+  let current: string;
+  try {
+    current = fs.readFileSync(path.join(root, 'current_tracer'), 'latin1').trim();
+  } catch (e) {
+    return `a tracing instance refuses it (EINVAL) and ${root}/current_tracer cannot be read: ${errText(e)}`;
+  }
+  if (current !== 'nop') return `a tracing instance refuses it (EINVAL), and the top-level tracer, where this kernel runs it, is in use ("${current}")`;
+  const tracingOn = path.join(root, 'tracing_on');
+  let on = '1';
+  try { on = fs.readFileSync(tracingOn, 'latin1').trim(); } catch { /* restored to the default below */ }
+  try {
+    // Tracing off, so the moment of the probe leaves nothing in the global buffer.
+    write(root, 'tracing_on', '0');
+    write(root, 'current_tracer', tracer);
+    return null;
+  } catch (e) {
+    return `writing "${tracer}" to the top-level current_tracer failed with ${errText(e)}`;
+  } finally {
+    try { write(root, 'current_tracer', 'nop'); } catch { /* it never left nop */ }
+    try { write(root, 'tracing_on', on); } catch { /* nothing more to undo */ }
+  }
+}
+
+/** Writes `tracer` to current_tracer of a private instance: null if accepted, else why not. */
+function tryInInstance(root: string, tracer: string): { code?: string; text: string } | null {
   const inst = path.join(root, 'instances', `kpn-probe-${process.pid}`);
   try {
     fs.mkdirSync(inst);
   } catch (e) {
-    return `cannot create a tracefs instance to try it: ${errText(e)}`;
+    return { text: `cannot create a tracefs instance to try it: ${errText(e)}` };
   }
   try {
     fs.writeFileSync(path.join(inst, 'current_tracer'), tracer);
     fs.writeFileSync(path.join(inst, 'current_tracer'), 'nop');
     return null;
   } catch (e) {
-    return `writing "${tracer}" to current_tracer failed with ${errText(e)}`;
+    return { code: (e as NodeJS.ErrnoException).code, text: `writing "${tracer}" to current_tracer failed with ${errText(e)}` };
   } finally {
     try { fs.rmdirSync(inst); } catch { /* nothing was changed in it */ }
   }
