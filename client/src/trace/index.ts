@@ -76,7 +76,7 @@ async function importTrace(client: LanguageClient, arg?: vscode.Uri | string): P
   }
   if (!file) return undefined;
   const s = await withCancel<TraceSummary>(client, `Importing ${file.slice(file.lastIndexOf('/') + 1)}`, 'kpn/trace/import', { path: file });
-  if (s) void vscode.window.showInformationMessage(describe(s));
+  if (s) tell(s, describe(s));
   return s;
 }
 
@@ -99,9 +99,15 @@ async function traceCommand(client: LanguageClient, given?: string): Promise<Tra
     // Each fallback has a reason the user needs to see (tracer not built, refused by the kernel, …).
     void vscode.window.showWarningMessage(`${describe(s)} Recorded with ${r.method === 'events' ? 'tracepoint events only (syscalls + sched)' : `the ${r.method} tracer`}: ${r.messages.join('; ')}.`);
   } else {
-    void vscode.window.showInformationMessage(describe(s));
+    tell(s, describe(s));
   }
   return s;
+}
+
+/** A trace that lost events is a warning, not news. */
+function tell(s: TraceSummary, text: string): void {
+  if (s.lost) void vscode.window.showWarningMessage(text);
+  else void vscode.window.showInformationMessage(text);
 }
 
 function describe(s: TraceSummary): string {
@@ -109,7 +115,8 @@ function describe(s: TraceSummary): string {
   const parts = [`${s.records.toLocaleString('en-US')} records`, `${s.functions.toLocaleString('en-US')} functions`, `${s.syscalls} syscalls`, `${s.events} event kinds`];
   const exit = s.recording && s.recording.commandExitCode !== 0 ? ` The command exited with ${s.recording.commandExitCode ?? 'a signal'}.` : '';
   const skipped = s.skipped ? ` ${s.skipped} lines skipped (first: line ${s.skippedSamples[0]?.line}: ${s.skippedSamples[0]?.reason}).` : '';
-  return `Trace ${name} loaded (${s.format}${s.formatDetail ? `, ${s.formatDetail}` : ''}): ${parts.join(', ')}.${exit}${skipped}`;
+  const lost = s.lost ? ` Warning: ${s.lost}.` : '';
+  return `Trace ${name} loaded (${s.format}${s.formatDetail ? `, ${s.formatDetail}` : ''}): ${parts.join(', ')}.${exit}${skipped}${lost}`;
 }
 
 async function probeCandidates(client: LanguageClient, node: TreeNode | undefined, want: string | undefined, open: (l: lsp.Location) => Promise<void>): Promise<Candidate[] | undefined> {

@@ -46,5 +46,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
 }
 
 if (require.main === module) {
+  // `kpn trace import big.dat | head`: a reader that goes away ends the output, not with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

@@ -5,7 +5,7 @@
 import { parseArgs, UsageError } from './args';
 import { importTrace } from '../ftrace/importTrace';
 import { TraceFormatError } from '../ftrace/detect';
-import type { TraceModel } from '../ftrace/model';
+import { lostNote, type TraceModel } from '../ftrace/model';
 import { edgeList, modelToJson } from '../ftrace/modelJson';
 import { recordAndImport } from '../ftrace/record';
 import { TraceDatError } from '../ftrace/traceDat/errors';
@@ -58,6 +58,8 @@ function print(out: NodeJS.WritableStream, m: TraceModel, json: boolean, message
   out.write(`format: ${m.format}${m.formatDetail ? ` (${m.formatDetail})` : ''}\n`);
   out.write(`lines: ${m.lines}  records: ${m.records}  functions: ${m.functions.size}  events: ${m.events.size} kinds` +
     `  exit-only returns without name: ${m.unmatchedExits}  unfinished calls: ${m.unfinishedCalls}\n`);
+  const lost = lostNote(m);
+  if (lost !== null) out.write(`warning: ${lost}\n`);
   if (m.skipped.count > 0) {
     out.write(`skipped lines: ${m.skipped.count}\n`);
     for (const s of m.skipped.samples.slice(0, 5)) out.write(`  line ${s.line}: ${s.reason}: ${s.text}\n`);

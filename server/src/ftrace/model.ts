@@ -62,7 +62,22 @@ export interface TraceModel {
   unfinishedCalls: number;
   /** Returns whose `/* name *\/` tail disagreed with the entry at that depth. */
   mismatchedExits: number;
+  /**
+   * Events the recorder lost (ring buffer full): `drops` places in the input that say so,
+   * `events` the sum of the counts they gave (some give none). Counts are then lower bounds,
+   * and calls around a loss may pair with the wrong return.
+   */
+  lost: { drops: number; events: number };
   skipped: { count: number; samples: SkippedLine[] };
+}
+
+/** What a user must know of the events a trace lost, or null when it lost none. */
+export function lostNote(m: TraceModel): string | null {
+  const { drops, events } = m.lost;
+  if (drops === 0) return null;
+  // Not every loss carries its count (a full ring-buffer page has no room for it): "at least".
+  const how = events > 0 ? `at least ${events.toLocaleString('en-US')} events lost at ${drops.toLocaleString('en-US')} places` : `events lost at ${drops.toLocaleString('en-US')} places (no count recorded)`;
+  return `${how} while recording (the ring buffer filled up): counts are lower bounds, and durations next to a loss may be wrong; record again with a larger buffer (trace-cmd record -b KB)`;
 }
 
 export const MAX_DEPTH = 512;
@@ -175,6 +190,7 @@ function emptyModel(format: TraceFormat, formatDetail: string): TraceModel {
     functions: new Map(), edges: new Map(), stackEdges: new Map(), syscalls: new Map(),
     processes: new Map(), events: new Map(),
     lines: 0, records: 0, unmatchedExits: 0, unfinishedCalls: 0, mismatchedExits: 0,
+    lost: { drops: 0, events: 0 },
     skipped: { count: 0, samples: [] },
   };
 }
@@ -371,7 +387,10 @@ export class ModelBuilder {
     if (durNs === durNs) {
       f.timedCalls++;
       f.totalNs += durNs;
-      f.selfNs += durNs - (frame?.childNs ?? 0);
+      // Never below zero: where events were lost (or CPU clocks disagree) the calls nested in a
+      // frame can outlast it, and a negative self time would be made-up data.
+      const self = durNs - (frame?.childNs ?? 0);
+      if (self > 0) f.selfNs += self;
       if (parent !== null) parent.childNs += durNs;
     }
     c.size = depth;
@@ -422,6 +441,12 @@ export class ModelBuilder {
     const name = this.ref(rawName).name;
     if (this.stackPrev !== null) this.edge(this.model.stackEdges, name, this.stackPrev, 1);
     this.stackPrev = name;
+  }
+
+  /** The recorder lost events at `drops` places: `count` of them, or an unknown number (null). */
+  lostEvents(count: number | null, drops = 1): void {
+    this.model.lost.drops += drops;
+    if (count !== null) this.model.lost.events += count;
   }
 
   skip(line: number, reason: string, text: string): void {
@@ -799,6 +824,8 @@ export class ModelBuilder {
     t.unmatchedExits += m.unmatchedExits;
     t.unfinishedCalls += m.unfinishedCalls;
     t.mismatchedExits += m.mismatchedExits;
+    t.lost.drops += m.lost.drops;
+    t.lost.events += m.lost.events;
     t.content.functionGraph ||= m.content.functionGraph;
     t.content.functionTracer ||= m.content.functionTracer;
     t.content.events ||= m.content.events;

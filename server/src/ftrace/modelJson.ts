@@ -37,6 +37,7 @@ export function modelToJson(m: TraceModel): Record<string, unknown> {
     unmatchedExits: m.unmatchedExits,
     unfinishedCalls: m.unfinishedCalls,
     mismatchedExits: m.mismatchedExits,
+    lostEvents: m.lost,
     functions,
     edges: edgeList(m.edges),
     stackEdges: edgeList(m.stackEdges),

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { DocumentLink, ResponseError, type CancellationToken, type CodeLens, type Location } from 'vscode-languageserver/node';
 import { TraceFormatError } from '../ftrace/detect';
 import { importTrace } from '../ftrace/importTrace';
-import type { TraceModel } from '../ftrace/model';
+import { lostNote, type TraceModel } from '../ftrace/model';
 import { recordAndImport, RecordError } from '../ftrace/record';
 import { TraceDatError } from '../ftrace/traceDat/errors';
 import type { KernelIndex } from '../index/kernelIndex';
@@ -43,6 +43,8 @@ export interface TraceSummary {
   processes: number;
   skipped: number;
   skippedSamples: { line: number; reason: string; text: string }[];
+  /** The events the recording lost, said for a user (lostNote), or null. */
+  lost: string | null;
   recording?: LoadedTrace['recording'];
 }
 
@@ -224,7 +226,7 @@ function summary(t: LoadedTrace): TraceSummary {
   return {
     source: t.source, format: m.format, formatDetail: m.formatDetail, content: m.content, lines: m.lines, records: m.records,
     functions: m.functions.size, syscalls: m.syscalls.size, events: m.events.size, processes: m.processes.size,
-    skipped: m.skipped.count, skippedSamples: m.skipped.samples.slice(0, 3), recording: t.recording,
+    skipped: m.skipped.count, skippedSamples: m.skipped.samples.slice(0, 3), lost: lostNote(m), recording: t.recording,
   };
 }
 

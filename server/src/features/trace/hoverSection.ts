@@ -13,10 +13,13 @@ export function traceHoverSection(
   const m = t.model;
   const fig = figuresFor(m, e.name, e.syscall?.symbols);
   const head = `**Trace** (${source(t)}):`;
+  // A trace that lost events can only say what it saw.
+  const lossy = m.lost.drops > 0;
   if (!fig) {
     const ns = notSeen.get(e.name);
-    if (ns) return `${head} not seen: inlined or not called — its caller${ns.callers.length === 1 ? '' : 's'} ${ns.callers.slice(0, LISTED).map((c) => `\`${c}\``).join(', ')} ran in the trace but never called it.`;
-    if (m.content.functionGraph || m.content.functionTracer) return `${head} never called.`;
+    const caveat = lossy ? ' The recording lost events, so it may still have run.' : '';
+    if (ns) return `${head} not seen: inlined or not called — its caller${ns.callers.length === 1 ? '' : 's'} ${ns.callers.slice(0, LISTED).map((c) => `\`${c}\``).join(', ')} ran in the trace but never called it.${caveat}`;
+    if (m.content.functionGraph || m.content.functionTracer) return `${head} never called.${caveat}`;
     const sys = e.syscall && m.syscalls.get(e.syscall.name);
     if (sys) return `${head} syscall \`${e.syscall!.name}\`: ${formatCount(sys.calls)} call${sys.calls === 1 ? '' : 's'}${sys.timedCalls > 0 ? ` · ${formatDuration(sys.totalNs)}` : ''} (from syscall events).`;
     return undefined;
@@ -34,6 +37,7 @@ export function traceHoverSection(
   if (callers.length) out.push(`called from ${list(callers)}`);
   const callees = fig.names.flatMap((n) => byCount(m.edges.get(n)));
   if (callees.length) out.push(`calls ${list(callees)}`);
+  if (lossy) out.push('counts are lower bounds: the recording lost events');
   return out.join('  \n');
 }
 

@@ -26,6 +26,8 @@ export class ReportLineParser {
     this.inStack = false;
     if (parseTaskHeader(s, p, end)) { this.record(s, end, lineNo); return; }
     if (isFileHeader(s, p, end) || startsWithAt(s, p, end, '[...]')) return;
+    const lost = droppedEvents(s, p, end);
+    if (lost !== undefined) { this.b.lostEvents(lost); return; }
     this.b.skip(lineNo, 'not a trace-cmd report line', s.slice(start, end));
   }
 
@@ -126,6 +128,18 @@ function numField(s: string, p: number, end: number, key: string): number {
   if (v === null) return NaN;
   const n = Number(v);
   return Number.isFinite(n) ? n : NaN;
+}
+
+/**
+ * trace-cmd's mark of events the ring buffer lost before the next record of that CPU:
+ * `CPU:1 [1078 EVENTS DROPPED]`, or `CPU:1 [EVENTS DROPPED]` when the count was not kept.
+ * The count, null without one, undefined for any other line.
+ */
+function droppedEvents(s: string, p: number, end: number): number | null | undefined {
+  if (!startsWithAt(s, p, end, 'CPU:')) return undefined;
+  const m = /^CPU:\d+ \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(s.slice(p, end));
+  if (m === null) return undefined;
+  return m[1] === undefined ? null : Number(m[1]);
 }
 
 /** `version = 6`, `cpus=2`, `CPU 3 is empty`, `CPU0 data recorded at offset=0x…`, `    4096 bytes in size`. */

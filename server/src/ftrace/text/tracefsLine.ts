@@ -38,6 +38,11 @@ export class TracefsLineParser {
     if (isDigit(c) && this.graph(s, p, end, lineNo)) return;
     if (parseTaskHeader(s, p, end)) { this.taskLine(s, end, lineNo); return; }
     if (c === 0x5b /* [ */ && startsWithAt(s, p, end, '[...]')) return;
+    if (c === 0x43 /* C */ && startsWithAt(s, p, end, 'CPU:')) {
+      // The kernel's mark of events the ring buffer lost: `CPU:1 [LOST 1078 EVENTS]`.
+      const m = /^CPU:\d+ \[LOST (\d+) EVENTS\]$/.exec(s.slice(p, end));
+      if (m !== null) { this.b.lostEvents(Number(m[1])); return; }
+    }
     this.b.skip(lineNo, 'not a trace line', s.slice(start, end));
   }
 

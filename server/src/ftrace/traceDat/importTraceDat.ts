@@ -60,6 +60,7 @@ export async function importTraceDat(fh: fs.promises.FileHandle, total: number, 
     }
     b.event(key, f.name, r.tsNs);
   }, opts);
+  if (dat.lost.drops > 0) b.lostEvents(dat.lost.events, dat.lost.drops);
   if (unknownTypes > 0) b.skip(0, `${unknownTypes} records of an event type the file does not describe`, '');
   return b.finish();
 }

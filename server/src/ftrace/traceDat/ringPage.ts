@@ -28,8 +28,10 @@ export class EventBatch {
   offset = new Int32Array(1024);
   size = new Int32Array(1024);
   block: Buffer = Buffer.alloc(0);
-  /** Pages whose header said events were lost before them. */
+  /** Pages whose header said events were lost before them (summed over every block decoded). */
   missedPages = 0;
+  /** The counts of lost events those pages stored (a page without room for it stores none). */
+  missedEvents = 0;
 
   push(ts: number, offset: number, size: number): void {
     if (this.count === this.ts.length) {
@@ -58,11 +60,19 @@ export function decodePages(block: Buffer, pageSize: number, pl: PageLayout, lit
     const commitWord = pl.commitSize === 8
       ? (little ? block.readUInt32LE(page + pl.commitOffset) : block.readUInt32BE(page + pl.commitOffset + 4))
       : (little ? block.readUInt32LE(page + pl.commitOffset) : block.readUInt32BE(page + pl.commitOffset));
-    if ((commitWord & 0x80000000) !== 0) out.missedPages++;
     const commit = commitWord & 0x3fffffff;
     const start = page + pl.dataOffset;
     const end = start + commit;
     if (end > pageEnd) throw new TraceDatError(fileOffset + page, `page commit ${commit} exceeds the page size ${pageSize}`);
+    if ((commitWord & 0x80000000) !== 0) {
+      out.missedPages++;
+      // RB_MISSED_STORED: the kernel put the count, an unsigned long, right after the data.
+      if ((commitWord & 0x40000000) !== 0 && end + pl.commitSize <= pageEnd) {
+        out.missedEvents += pl.commitSize === 8
+          ? (little ? block.readUInt32LE(end + 4) * 0x100000000 + block.readUInt32LE(end) : block.readUInt32BE(end) * 0x100000000 + block.readUInt32BE(end + 4))
+          : (little ? block.readUInt32LE(end) : block.readUInt32BE(end));
+      }
+    }
     let p = start;
     while (p + 4 <= end) {
       const w = little ? block.readUInt32LE(p) : block.readUInt32BE(p);

@@ -50,6 +50,9 @@ export class TraceDat {
     return new TraceDat(fh, total, await readLayout(fh, total));
   }
 
+  /** What the pages read by forEach said was lost: pages marked, and the counts they stored. */
+  lost = { drops: 0, events: 0 };
+
   /** Calls `cb` for every event in timestamp order (ties: lower CPU first). */
   async forEach(cb: (r: TraceDatRecord) => void, opts: ReadOptions = {}): Promise<void> {
     const l = this.layout;
@@ -86,6 +89,11 @@ export class TraceDat {
         const read = cpus.reduce((n, x) => n + x.src.bytesRead, 0);
         if (opts.onProgress && read !== progressAt) { progressAt = read; opts.onProgress(read, this.total); }
       }
+    }
+    this.lost = { drops: 0, events: 0 };
+    for (const c of cpus) {
+      this.lost.drops += c.batch.missedPages;
+      this.lost.events += c.batch.missedEvents;
     }
   }
 

@@ -629,7 +629,8 @@ static int exit_only(Model *m, Task *t, int depth, int tail, int tailSpell, int 
   if (dur == dur) {
     m->fnTimed[tail]++;
     m->fnTotal[tail] += dur;
-    m->fnSelf[tail] += dur - (frame != 0 ? frame->child : 0);
+    double self = dur - (frame != 0 ? frame->child : 0);
+    if (self > 0) m->fnSelf[tail] += self; /* never below zero: ModelBuilder.exitRef */
     if (parent) parent->child += dur;
   }
   t->size = depth;
@@ -657,7 +658,7 @@ static int apply(Model *m, Task *t, int kind, int depth, const int *r, double du
       if (dur == dur) {
         m->fnTimed[n]++;
         m->fnTotal[n] += dur;
-        m->fnSelf[n] += dur - f->child;
+        if (dur - f->child > 0) m->fnSelf[n] += dur - f->child;
         if (depth > 0) fr[depth - 1].child += dur;
       }
       t->size = depth;
