@@ -92,7 +92,7 @@ async function traceCommand(client: LanguageClient, given?: string): Promise<Tra
     ignoreFocusOut: true,
   });
   if (!cmd?.trim()) return undefined;
-  const s = await withCancel<TraceSummary>(client, `Tracing ${cmd}`, 'kpn/trace/run', { command: cmd });
+  const s = await withCancel<TraceSummary>(client, `Tracing ${cmd}`, 'kpn/trace/run', { command: cmd, bufferKb: vscode.workspace.getConfiguration('kpn').get<number>('trace.bufferKb') || undefined });
   if (!s) return undefined;
   const r = s.recording;
   if (r && r.method !== 'function_graph') {

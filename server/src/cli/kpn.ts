@@ -9,7 +9,7 @@ const USAGE = `usage:
   kpn index <tree> [--cache DIR] [--json] [--workers N]
   kpn explain <function> --tree <tree> [--cache DIR] [--json]
   kpn ops <struct|instance|function> --tree <tree> [--cache DIR] [--json]
-  kpn trace import <file> [--json] | kpn trace run [--json] -- <command…>
+  kpn trace import <file> [--json] | kpn trace run [--json] [--buffer-kb KB] -- <command…>
   kpn attach <target> [--type kprobe|fentry|tracepoint|…] [--for SECONDS] [--json]
   kpn check <FILE.bpf.o|FILE.bpf.c> [--tree DIR] [--cache DIR] [--btf FILE] [--symbols FILE] [--running-kernel] [--json]
   kpn history <function> --tree <tree> [--file REL] [--tags T1,T2] [--max-tags N] [--other-trees DIR1,DIR2] [--json]`;

@@ -10,13 +10,13 @@ import { edgeList, modelToJson } from '../ftrace/modelJson';
 import { recordAndImport } from '../ftrace/record';
 import { TraceDatError } from '../ftrace/traceDat/errors';
 
-const USAGE = 'usage: kpn trace import FILE [--json]\n       kpn trace run [--json] -- CMD [ARGS...]\n';
+const USAGE = 'usage: kpn trace import FILE [--json]\n       kpn trace run [--json] [--buffer-kb KB] -- CMD [ARGS...]\n';
 const TOP = 25;
 
 export async function traceCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs(args, []);
+    parsed = parseArgs(args, ['buffer-kb']);
   } catch (e) {
     if (e instanceof UsageError) { out.write(`${e.message}\n${USAGE}`); return 2; }
     throw e;
@@ -32,7 +32,9 @@ export async function traceCommand(args: string[], out: NodeJS.WritableStream): 
       return 0;
     }
     if (verb === 'run' && rest.length === 0 && parsed.rest.length > 0) {
-      const r = await recordAndImport(parsed.rest);
+      const kb = parsed.options.get('buffer-kb');
+      if (kb !== undefined && !/^[0-9]+$/.test(kb)) { out.write(`--buffer-kb takes a size in KiB, not ${kb}\n${USAGE}`); return 2; }
+      const r = await recordAndImport(parsed.rest, { bufferKb: kb === undefined ? undefined : Number(kb) });
       print(out, r.model, json, r.messages, r.method, r.commandExitCode);
       return 0;
     }

@@ -77,7 +77,7 @@ export function lostNote(m: TraceModel): string | null {
   if (drops === 0) return null;
   // Not every loss carries its count (a full ring-buffer page has no room for it): "at least".
   const how = events > 0 ? `at least ${events.toLocaleString('en-US')} events lost at ${drops.toLocaleString('en-US')} places` : `events lost at ${drops.toLocaleString('en-US')} places (no count recorded)`;
-  return `${how} while recording (the ring buffer filled up): counts are lower bounds, and durations next to a loss may be wrong; record again with a larger buffer (trace-cmd record -b KB)`;
+  return `${how} while recording (the ring buffer filled up): counts are lower bounds, and durations next to a loss may be wrong; record again with a larger ring buffer (setting kpn.trace.bufferKb, kpn trace run --buffer-kb KB, trace-cmd record -b KB)`;
 }
 
 export const MAX_DEPTH = 512;

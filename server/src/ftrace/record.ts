@@ -34,6 +34,12 @@ export interface RecordResult {
 
 export interface RecordOptions extends ImportOptions {
   tracefs?: string;
+  /**
+   * Ring buffer per CPU for the recording, in KiB (trace-cmd record -b); unset: the kernel's
+   * current size. function_graph writes events faster than trace-cmd can save them on a slow
+   * machine, and what overflows is lost (TraceModel.lost says so).
+   */
+  bufferKb?: number;
   /** Where the command's stdout/stderr go; defaults to this process's stderr. */
   commandOutput?: 'inherit-stderr' | 'ignore';
 }
@@ -57,6 +63,36 @@ export async function checkCapability(root = TRACEFS): Promise<Capability> {
     messages.push(`cannot read ${root}/available_tracers: ${errText(e)}`);
   }
   const listed = `available_tracers lists: ${tracers.join(' ') || '(nothing)'}`;
+  const expansion = pendingExpansion(root);
+  try {
+    return probeTracers(root, tracers, listed, messages);
+  } finally {
+    if (expansion !== null) expansion();
+  }
+}
+
+/**
+ * Until a tracer is first set, the kernel keeps the top-level ring buffer at a token size and
+ * shows `7 (expanded: 1408)`. Linux 6.1 has one flag for "expanded" and sets it when a tracer is
+ * written to an instance, growing only the instance's buffer: after the probe the top-level
+ * buffer would stay at 7 KiB for good, and every later recording there (trace-cmd's too) would
+ * lose nearly all its events. Returns what grows it to the size the kernel meant, or null when
+ * it is not pending.
+ */
+function pendingExpansion(root: string): (() => void) | null {
+  const file = path.join(root, 'buffer_size_kb');
+  let shown: string;
+  try { shown = fs.readFileSync(file, 'latin1'); } catch { return null; }
+  const meant = /\(expanded: (\d+)\)/.exec(shown)?.[1];
+  if (meant === undefined) return null;
+  return () => {
+    try {
+      if (!/\(expanded: /.test(fs.readFileSync(file, 'latin1'))) write(root, 'buffer_size_kb', meant);
+    } catch { /* still pending, or beyond repair here: the recording's own -b sets it anyway */ }
+  };
+}
+
+function probeTracers(root: string, tracers: string[], listed: string, messages: string[]): Capability {
   for (const tracer of ['function_graph', 'function'] as const) {
     if (!tracers.includes(tracer)) {
       messages.push(tracer === 'function_graph'
@@ -75,40 +111,68 @@ export async function checkCapability(root = TRACEFS): Promise<Capability> {
 /** Records `cmd` with the best available method and imports the result. */
 export async function recordAndImport(cmd: string[], opts: RecordOptions = {}): Promise<RecordResult> {
   if (cmd.length === 0) throw new Error('no command to record');
+  if (opts.bufferKb !== undefined && !(Number.isInteger(opts.bufferKb) && opts.bufferKb >= 1 && opts.bufferKb <= MAX_BUFFER_KB)) {
+    throw new RecordError(`the ring buffer size must be a whole number of KiB from 1 to ${MAX_BUFFER_KB}, not ${opts.bufferKb}`);
+  }
   const cap = await checkCapability(opts.tracefs ?? TRACEFS);
   if (cap.tracefs === null || cap.method === null) throw new RecordError(cap.messages.join('; '));
   if (cap.method === 'events') {
     const r = await recordEvents(cap.tracefs, cmd, opts);
     return { method: 'events', messages: cap.messages, model: r.model, commandExitCode: r.code };
   }
-  const r = await recordWithTraceCmd(cap.method, cmd, opts);
+  const r = await recordWithTraceCmd(cap.tracefs, cap.method, cmd, opts);
   return { method: cap.method, messages: [...cap.messages, ...r.messages], model: r.model, commandExitCode: r.code };
 }
 
 export class RecordError extends Error {}
 
+/** 1 GiB per CPU: more is a typo, and the kernel would try to allocate it. */
+export const MAX_BUFFER_KB = 1 << 20;
+
 /**
- * argv for `trace-cmd record -p TRACER -F -c -o OUT -- CMD`, run directly as root, else via
+ * argv for `trace-cmd record -p TRACER -F -c [-b KB] -o OUT -- CMD`, run directly as root, else via
  * `sudo -n` (no password prompt), else `pkexec`; null when none is possible.
  */
-export function traceCmdArgv(tracer: RecordMethod, out: string, cmd: string[], uid: number, has: (bin: string) => boolean): string[] | null {
-  const base = ['trace-cmd', 'record', '-p', tracer, '-F', '-c', '-o', out, '--', ...cmd];
+export function traceCmdArgv(tracer: RecordMethod, out: string, cmd: string[], uid: number, has: (bin: string) => boolean, bufferKb?: number): string[] | null {
+  const base = ['trace-cmd', 'record', '-p', tracer, '-F', '-c', ...(bufferKb === undefined ? [] : ['-b', String(bufferKb)]), '-o', out, '--', ...cmd];
   if (uid === 0) return base;
   if (has('sudo')) return ['sudo', '-n', ...base];
   if (has('pkexec')) return ['pkexec', ...base];
   return null;
 }
 
-async function recordWithTraceCmd(tracer: RecordMethod, cmd: string[], opts: RecordOptions): Promise<{ model: TraceModel; code: number | null; messages: string[] }> {
+/** buffer_size_kb as a value to write back: `1408`, or the size behind `7 (expanded: 1408)`; null if unreadable. */
+function bufferSize(file: string): string | null {
+  try {
+    const m = /^(\d+)(?: \(expanded: (\d+)\))?/.exec(fs.readFileSync(file, 'latin1'));
+    return m === null ? null : m[2] ?? m[1];
+  } catch {
+    return null;
+  }
+}
+
+async function recordWithTraceCmd(root: string, tracer: RecordMethod, cmd: string[], opts: RecordOptions): Promise<{ model: TraceModel; code: number | null; messages: string[] }> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'kpn-trace-'));
   try {
     const out = path.join(dir, 'trace.dat');
-    const argv = traceCmdArgv(tracer, out, cmd, process.getuid?.() ?? -1, onPath);
+    const argv = traceCmdArgv(tracer, out, cmd, process.getuid?.() ?? -1, onPath, opts.bufferKb);
     if (argv === null) throw new RecordError(`recording with ${tracer} needs root: not root, and neither sudo nor pkexec is installed`);
-    const r = await run(argv[0], argv.slice(1), opts.signal, opts.commandOutput);
+    const messages = [`recorded with \`${argv.slice(0, argv.indexOf('--')).join(' ')}\``];
+    // trace-cmd leaves buffer_size_kb at what -b set: put the size back where this process may.
+    const sizeFile = path.join(root, 'buffer_size_kb');
+    const sizeBefore = opts.bufferKb === undefined ? null : bufferSize(sizeFile);
+    let r: { code: number | null; stderr: string };
+    try {
+      r = await run(argv[0], argv.slice(1), opts.signal, opts.commandOutput);
+    } finally {
+      if (sizeBefore !== null) {
+        if (!isRoot()) messages.push(`trace-cmd left ${sizeFile} at ${opts.bufferKb} KiB (it was ${sizeBefore}); restoring it needs root`);
+        else try { write(root, 'buffer_size_kb', sizeBefore); } catch (e) { messages.push(`could not put ${sizeFile} back to ${sizeBefore}: ${errText(e)}`); }
+      }
+    }
     if (!exists(out)) throw new RecordError(`\`${argv.join(' ')}\` wrote no trace (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
     const model = await importTrace(out, opts);
-    return { model, code: r.code, messages: [`recorded with \`${argv.slice(0, argv.indexOf('--')).join(' ')}\``] };
+    return { model, code: r.code, messages };
   } finally {
     await fs.promises.rm(dir, { recursive: true, force: true });
   }
@@ -122,6 +186,8 @@ async function recordEvents(root: string, cmd: string[], opts: RecordOptions): P
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'kpn-trace-'));
   let child: ReturnType<typeof spawn> | null = null;
   try {
+    // The instance's own buffer: it goes with the instance.
+    if (opts.bufferKb !== undefined) write(inst, 'buffer_size_kb', String(opts.bufferKb));
     write(inst, 'options/event-fork', '1');
     // The command waits on fd 3 until its pid is in set_event_pid, so its first syscall is traced.
     child = spawn('sh', ['-c', 'read _ <&3; exec 3<&-; exec "$@"', 'kpn-trace', ...cmd], {

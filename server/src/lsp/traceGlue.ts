@@ -126,7 +126,7 @@ export function registerTrace(ctx: FeatureContext): void {
     });
   });
 
-  ctx.connection.onRequest('kpn/trace/run', async ({ command }: { command: string }, token) => {
+  ctx.connection.onRequest('kpn/trace/run', async ({ command, bufferKb }: { command: string; bufferKb?: number }, token) => {
     if (!ctx.trusted()) {
       throw new ResponseError(ERR.untrusted, 'Tracing a command runs it with root privileges; this workspace is not trusted (Workspaces: Manage Workspace Trust).', { code: 'EUNTRUSTED' });
     }
@@ -140,6 +140,8 @@ export function registerTrace(ctx: FeatureContext): void {
       report('checking what this kernel can trace, then running the command…');
       const r = await recordAndImport(argv, {
         signal,
+        // 0 or absent: the kernel's current size.
+        bufferKb: bufferKb ? bufferKb : undefined,
         commandOutput: 'ignore',
         onProgress: (done, total) => report(`importing ${mb(done)} of ${mb(total)} MB`, total ? Math.floor((done / total) * 100) : 0),
       });
