@@ -10,6 +10,7 @@
 // from the int3 handler while ftrace patches call sites under another vCPU) in 3 of 11 boots
 // with function_graph on, and still in 3 of 3 with nmi_watchdog=0.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,8 +37,16 @@ mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
 mount -t tracefs nodev /host/sys/kernel/tracing
+# A writable /tmp for the job, with what the host's /tmp holds still there (read-only): a checkout
+# under /tmp stays where its paths say.
+mkdir /hosttmp
+mount --bind /host/tmp /hosttmp
 mount -t tmpfs tmp /host/tmp
-mkdir /host/tmp/vmout
+for d in /hosttmp/*; do
+  [ -d "$d" ] && [ ! -L "$d" ] || continue
+  mkdir -p "/host/tmp/\${d##*/}" && mount --bind "$d" "/host/tmp/\${d##*/}"
+done
+mkdir -p /host/tmp/vmout
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmout /host/tmp/vmout || echo "guest: cannot mount the output directory"
 ip link set lo up
 echo "guest: $(uname -r), running the job"
@@ -65,7 +74,8 @@ export function vmUnavailable() {
  */
 export function guestImage(dir = path.join(repo, 'test', '.data', 'vm')) {
   const kernel = path.join(dir, `vmlinuz-${ABI}`);
-  const initrd = path.join(dir, 'initrd.gz');
+  // Named by what init does, so a changed INIT builds a new one.
+  const initrd = path.join(dir, `initrd-${createHash('sha256').update(INIT).digest('hex').slice(0, 12)}.gz`);
   if (fs.existsSync(kernel) && fs.existsSync(initrd)) return { kernel, initrd };
   fs.mkdirSync(dir, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kpn-vm-'));
