@@ -115,6 +115,22 @@ test('hover section: counts, durations, callers and callees from the trace; sysc
   assert.match(traceHoverSection(lt, explain(index, 'tcp_v4_connect')[0], reverseEdges(m), ns), /never called/);
 });
 
+test('hover on a trace that lost events: counts are lower bounds, and "never called" may have run', async (t) => {
+  const LOST = ownFixture('lost-events-ls.dat');
+  if (!needIndex(t) || !need(t, LOST)) return;
+  const m = await importTrace(LOST);
+  const lt = { model: m, source: LOST, loadedAt: 0 };
+  const ns = notSeenFunctions(m, index);
+  const md = traceHoverSection(lt, explain(index, 'try_to_wake_up')[0], reverseEdges(m), ns);
+  assert.match(md, /^\*\*Trace\*\* \(lost-events-ls\.dat\): \d+ calls? /);
+  assert.match(md, /counts are lower bounds: the recording lost events$/);
+  // ls / opens no TCP socket: never called, but with events lost that is not certain.
+  assert.match(traceHoverSection(lt, explain(index, 'tcp_v4_connect')[0], reverseEdges(m), ns), /never called\. The recording lost events, so it may still have run\./);
+  // A trace that lost nothing says neither.
+  const ping = await importTrace(PING);
+  assert.doesNotMatch(traceHoverSection({ model: ping, source: PING, loadedAt: 0 }, explain(index, 'ping_v4_sendmsg')[0], reverseEdges(ping), notSeenFunctions(ping, index)), /lost/);
+});
+
 test('not seen: ping_v4_push_pending_frames, called by the traced ping_v4_sendmsg in 6.1 but absent (inlined)', async (t) => {
   if (!needIndex(t) || !need(t, PING)) return;
   const m = await importTrace(PING);
