@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fixture, load } from './fixtures.mjs';
+import { fixture, load, skipWith } from './fixtures.mjs';
 
 const { traceCommand } = load('cli/traceCommand.js');
 const { traceCmdArgv, checkCapability, recordAndImport } = load('ftrace/record.js');
@@ -78,9 +78,9 @@ test('run --buffer-kb: a size that is not a whole number of KiB is refused befor
 });
 
 test('run -- ls: records with the best method this kernel allows and explains every fallback', async (t) => {
-  if (process.getuid?.() !== 0) { t.skip('recording needs root'); return; }
+  if (process.getuid?.() !== 0) { skipWith(t, 'recording needs root'); return; }
   const cap = await checkCapability();
-  if (cap.tracefs === null) { t.skip(cap.messages.join('; ')); return; }
+  if (cap.tracefs === null) { skipWith(t, cap.messages.join('; ')); return; }
   const before = fs.readdirSync(path.join(cap.tracefs, 'instances'));
   const { code, text } = await cli(['run', '--json', '--', 'ls', '/']);
   assert.equal(code, 0);
@@ -105,9 +105,9 @@ test('run -- ls: records with the best method this kernel allows and explains ev
 });
 
 test('run --buffer-kb -- ls: the recording gets its own buffer size, and the kernel\'s is left as it was', async (t) => {
-  if (process.getuid?.() !== 0) { t.skip('recording needs root'); return; }
+  if (process.getuid?.() !== 0) { skipWith(t, 'recording needs root'); return; }
   const cap = await checkCapability();
-  if (cap.tracefs === null) { t.skip(cap.messages.join('; ')); return; }
+  if (cap.tracefs === null) { skipWith(t, cap.messages.join('; ')); return; }
   const size = () => fs.readFileSync(path.join(cap.tracefs, 'buffer_size_kb'), 'utf8');
   const before = size();
   const { code, text } = await cli(['run', '--json', '--buffer-kb', '4096', '--', 'ls', '/']);

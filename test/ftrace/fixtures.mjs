@@ -18,6 +18,12 @@ export function fixture(t, name) {
   return p;
 }
 
+/** Skips `t`, printing why (a skip must say its reason in the output). */
+export function skipWith(t, why) {
+  console.log(`# skipped: ${why}`);
+  t.skip(why);
+}
+
 export function hasCommand(cmd) {
   return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd]).status === 0;
 }

@@ -7,17 +7,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { hasCommand, load, repo } from './fixtures.mjs';
+import { hasCommand, load, repo, skipWith as skip } from './fixtures.mjs';
 import { fullTree } from '../e2e/trees.mjs';
 
 const { importTrace } = load('ftrace/importTrace.js');
 const { lostNote } = load('ftrace/model.js');
 const dat = path.join(repo, 'test', 'trace', 'fixtures', 'lost-events-ls.dat');
-
-function skip(t, why) {
-  console.log(`# skipped: ${why}`);
-  t.skip(why);
-}
 
 function reportOf(t) {
   if (!hasCommand('trace-cmd')) { skip(t, 'trace-cmd not installed (./test.sh installs it)'); return null; }

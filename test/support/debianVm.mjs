@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasCommand } from '../ftrace/fixtures.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PKG = 'linux-image-6.1.0-56-amd64-unsigned';
@@ -62,7 +63,7 @@ export function vmUnavailable() {
   if (process.platform !== 'linux' || process.arch !== 'x64') return 'the Debian guest is x86-64 Linux only';
   if (process.getuid?.() !== 0) return 'booting the Debian 6.1 guest needs root (apt-get download, a 9p export of /)';
   for (const [bin, pkg] of [['qemu-system-x86_64', 'qemu-system-x86'], ['dpkg-deb', 'dpkg'], ['cpio', 'cpio']]) {
-    if (!onPath(bin)) return `${bin} not installed (Debian package ${pkg}; ./test.sh installs it)`;
+    if (!hasCommand(bin)) return `${bin} not installed (Debian package ${pkg}; ./test.sh installs it)`;
   }
   if (staticBusybox() === null) return 'no static busybox for the initramfs (Debian package busybox-static; ./test.sh installs it)';
   return null;
@@ -147,8 +148,4 @@ function staticBusybox() {
     if (!head.includes('ld-linux')) return p;
   }
   return null;
-}
-
-function onPath(bin) {
-  return (process.env.PATH ?? '').split(':').some((d) => d !== '' && fs.existsSync(path.join(d, bin)));
 }

@@ -8,11 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { guestImage, runInVm, vmUnavailable } from '../support/debianVm.mjs';
 import { repo } from './support.mjs';
-
-function skip(t, why) {
-  console.log(`# skipped: ${why}`);
-  t.skip(why);
-}
+import { skipWith as skip } from '../ftrace/fixtures.mjs';
 
 test('kpn trace run on Debian 6.1 (QEMU): function_graph is found and recorded; connect reaches tcp_v4_connect; tracefs is left as found', async (t) => {
   const why = vmUnavailable();

@@ -81,15 +81,25 @@ export async function checkCapability(root = TRACEFS): Promise<Capability> {
  */
 function pendingExpansion(root: string): (() => void) | null {
   const file = path.join(root, 'buffer_size_kb');
-  let shown: string;
-  try { shown = fs.readFileSync(file, 'latin1'); } catch { return null; }
-  const meant = /\(expanded: (\d+)\)/.exec(shown)?.[1];
-  if (meant === undefined) return null;
+  const before = readBufferSize(file);
+  if (before === null || !before.pending) return null;
   return () => {
     try {
-      if (!/\(expanded: /.test(fs.readFileSync(file, 'latin1'))) write(root, 'buffer_size_kb', meant);
-    } catch { /* still pending, or beyond repair here: the recording's own -b sets it anyway */ }
+      if (readBufferSize(file)?.pending === false) write(root, 'buffer_size_kb', before.kb);
+    } catch { /* beyond repair here: the recording's own -b sets it anyway */ }
   };
+}
+
+/**
+ * buffer_size_kb: the size in KiB the kernel means, and whether it has yet to grow the buffer to
+ * it (`7 (expanded: 1408)`: 1408, pending); null if unreadable.
+ */
+function readBufferSize(file: string): { kb: string; pending: boolean } | null {
+  let shown: string;
+  try { shown = fs.readFileSync(file, 'latin1'); } catch { return null; }
+  const m = /^(\d+)(?: \(expanded: (\d+)\))?/.exec(shown);
+  if (m === null) return null;
+  return m[2] === undefined ? { kb: m[1], pending: false } : { kb: m[2], pending: true };
 }
 
 function probeTracers(root: string, tracers: string[], listed: string, messages: string[]): Capability {
@@ -141,16 +151,6 @@ export function traceCmdArgv(tracer: RecordMethod, out: string, cmd: string[], u
   return null;
 }
 
-/** buffer_size_kb as a value to write back: `1408`, or the size behind `7 (expanded: 1408)`; null if unreadable. */
-function bufferSize(file: string): string | null {
-  try {
-    const m = /^(\d+)(?: \(expanded: (\d+)\))?/.exec(fs.readFileSync(file, 'latin1'));
-    return m === null ? null : m[2] ?? m[1];
-  } catch {
-    return null;
-  }
-}
-
 async function recordWithTraceCmd(root: string, tracer: RecordMethod, cmd: string[], opts: RecordOptions): Promise<{ model: TraceModel; code: number | null; messages: string[] }> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'kpn-trace-'));
   try {
@@ -160,7 +160,7 @@ async function recordWithTraceCmd(root: string, tracer: RecordMethod, cmd: strin
     const messages = [`recorded with \`${argv.slice(0, argv.indexOf('--')).join(' ')}\``];
     // trace-cmd leaves buffer_size_kb at what -b set: put the size back where this process may.
     const sizeFile = path.join(root, 'buffer_size_kb');
-    const sizeBefore = opts.bufferKb === undefined ? null : bufferSize(sizeFile);
+    const sizeBefore = opts.bufferKb === undefined ? null : readBufferSize(sizeFile)?.kb ?? null;
     let r: { code: number | null; stderr: string };
     try {
       r = await run(argv[0], argv.slice(1), opts.signal, opts.commandOutput);

@@ -6,7 +6,7 @@
  * (`names` holds their strings, made the first time an id is seen).
  */
 import { GraphModel } from './graphModel';
-import { CARRY } from './readLineBlocks';
+import { CARRY, TAIL } from './readLineBlocks';
 import { GRAPH_SCAN_WASM } from './wasm/graphScanWasm';
 
 /** Ints per record; the field order is graphScan.c's. */
@@ -20,7 +20,8 @@ export const SEGMENT = 4 << 20;
 export const READ_AREA = 128 << 10;
 /** Records per scan call. */
 const CAP = 8192;
-const PAD = 16;
+/** Bytes after an input the scanner may load (its 16-byte vector loads): the read area's TAIL. */
+const PAD = TAIL;
 const PAGE = 64 << 10;
 
 // The global WebAssembly API, which this project's lib settings (ES2022, no DOM) do not declare.

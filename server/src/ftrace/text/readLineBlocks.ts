@@ -11,13 +11,14 @@ import { type LineBlockSink, MAX_LINE } from './lineSplitter';
 const NL = 0x0a;
 /** Room for a cut line: one kept is at most MAX_LINE bytes. */
 export const CARRY = MAX_LINE;
+/** Bytes after the read area left unread, so a scanner may load 16 bytes past a line's end. */
+export const TAIL = 16;
 
 /**
- * `area`: CARRY bytes of room, then the read area (the rest, 16 bytes of it left unread so a
- * scanner may read past a line's end). Returns the number of lines.
+ * `area`: CARRY bytes of room, the read area, then TAIL bytes. Returns the number of lines.
  */
 export function readLineBlocks(fd: number, start: number, end: number, area: Buffer, sink: LineBlockSink, onLongLine: (lineNo: number) => void): number {
-  const read = area.length - CARRY - 16;
+  const read = area.length - CARRY - TAIL;
   let lineNo = 0;
   /** Bytes of a cut line kept before the read area; -1 while dropping a long line. */
   let carry = 0;

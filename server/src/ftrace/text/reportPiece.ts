@@ -4,7 +4,7 @@
  */
 import { ModelBuilder, PieceResult } from '../model';
 import { graphScanner, READ_AREA } from './graphScanner';
-import { CARRY, readLineBlocks } from './readLineBlocks';
+import { CARRY, readLineBlocks, TAIL } from './readLineBlocks';
 import { ReportBytes } from './reportBytes';
 import { ReportLineParser } from './reportLine';
 
@@ -32,7 +32,7 @@ class PieceParser {
     this.bytes.restartPiece();
     const b = this.b;
     // Read into the scanner's memory where there is one: runs of lines are then scanned in place.
-    const area = readArea ?? (readArea = graphScanner()?.readBuffer() ?? Buffer.allocUnsafe(CARRY + READ_AREA + 16));
+    const area = readArea ?? (readArea = graphScanner()?.readBuffer() ?? Buffer.allocUnsafe(CARRY + READ_AREA + TAIL));
     const lines = readLineBlocks(fd, start, end, area, this.bytes, (n) => b.skip(n, 'line longer than 1 MiB dropped', ''));
     return { result: b.pieceResult(), lines };
   }
